@@ -1,0 +1,45 @@
+"""Navigation by role. Later issues add their pages to ROLE_NAVIGATION."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+# (label, url name, url kwargs) per role, in the order shown.
+ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
+    Role.OFFICER: [],
+    Role.CENTRE_LEADER: [],
+    Role.COURT_STAFF: [],
+    Role.COURT_MEDIATOR: [],
+    Role.AGENCY_STAFF: [],
+    Role.VOLUNTEER: [],
+    Role.SUPERVISOR: [(_("辖区机构"), "accounts:organizations", {})],
+    Role.SYSTEM_ADMIN: [(_("辖区机构"), "accounts:organizations", {}), (_("后台管理"), "admin:index", {})],
+    Role.SECURITY_ADMIN: [],
+    Role.AUDIT_ADMIN: [],
+}
+
+
+def navigation_for(membership: Membership | None) -> list[NavItem]:
+    if membership is None:
+        return []
+    role = Role(membership.role)
+    items = [NavItem(str(_("工作台")), reverse("accounts:dashboard", kwargs={"role": role.value}))]
+    for label, name, kwargs in ROLE_NAVIGATION[role]:
+        try:
+            items.append(NavItem(str(label), reverse(name, kwargs=kwargs)))
+        except NoReverseMatch:
+            # A process serving only some URL groups (settings.URL_GROUPS) leaves the rest out.
+            continue
+    return items
