@@ -25,6 +25,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "code", "region_code")
     readonly_fields = ("path", "depth")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a subtree rewrites every path below it: that is move_organization's job, not a form's.
+        return ("path", "depth", "parent") if obj else ("path", "depth")
+
     def save_model(self, request, obj, form, change):
         # New organizations need their materialised path; the service computes it.
         if change:

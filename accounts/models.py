@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -40,7 +42,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -98,19 +100,18 @@ class Organization(TimeStampedModel):
         "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     # Materialised path of primary keys, "/1/4/9/": a subtree is one indexed prefix match.
-    path = models.CharField(max_length=255, unique=True, editable=False)
+    path = models.CharField(max_length=255, editable=False)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("组织机构")
-        verbose_name_plural = _("组织机构")
+        verbose_name_plural = pgettext_lazy("plural", "组织机构")
         ordering = ["path"]
-        indexes = [
-            # Used by subtree(): LIKE 'prefix%' needs the pattern opclass under a non-C collation.
-            models.Index(fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
-        ]
         constraints = [
+            # Unique, and with the pattern opclass so that subtree()'s LIKE 'prefix%' uses it under any
+            # collation: one index serves both uniqueness and subtree queries.
+            models.UniqueConstraint(fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.UniqueConstraint(fields=["parent", "name"], name="org_unique_name_under_parent"),
         ]
 
@@ -124,12 +125,28 @@ class Organization(TimeStampedModel):
     def allowed_parent_kinds(self) -> set[str]:
         return self.ALLOWED_PARENT_KINDS.get(self.kind, self.DEFAULT_PARENT_KINDS)
 
+    def clean(self) -> None:
+        allowed = self.allowed_parent_kinds()
+        parent = self.parent
+        if parent is None:
+            if allowed:
+                raise ValidationError({"parent": _("%(kind)s必须有上级机构") % {"kind": self.get_kind_display()}})
+            return
+        if parent.kind not in allowed:
+            raise ValidationError(
+                {
+                    "parent": _("%(kind)s不能设在%(parent)s之下")
+                    % {"kind": self.get_kind_display(), "parent": parent.get_kind_display()}
+                }
+            )
+
     def subtree(self) -> models.QuerySet[Organization]:
         """This organization and everything below it."""
         return Organization.objects.filter(path__startswith=self.path)
 
     def ancestors(self) -> models.QuerySet[Organization]:
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
+        """The organizations above this one, from the root down (itself not included)."""
+        ids = [int(part) for part in self.path.strip("/").split("/") if part][:-1]
         return Organization.objects.filter(pk__in=ids).order_by("depth")
 
     def county(self) -> Organization | None:
@@ -151,7 +168,7 @@ class Membership(TimeStampedModel):
 
     class Meta:
         verbose_name = _("任职")
-        verbose_name_plural = _("任职")
+        verbose_name_plural = pgettext_lazy("plural", "任职")
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role"),

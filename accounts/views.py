@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -97,11 +97,12 @@ def _supervisor_context(membership: Membership) -> dict:
 
 
 def _system_admin_context(membership: Membership) -> dict:
+    has_role = Exists(Membership.objects.filter(user=OuterRef("pk"), is_active=True))
     return {
-        "user_counts": User.objects.aggregate(
+        "user_counts": User.objects.annotate(has_role=has_role).aggregate(
             total=Count("pk"),
             active=Count("pk", filter=Q(is_active=True)),
-            without_membership=Count("pk", filter=~Q(memberships__is_active=True), distinct=True),
+            without_membership=Count("pk", filter=Q(has_role=False)),
         ),
         "role_counts": [
             {"role_label": Role(row["role"]).label, "n": row["n"]}

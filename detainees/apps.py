@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DetaineesConfig(AppConfig):
     name = "detainees"
-    verbose_name = "被拘留人"
+    verbose_name = _("被拘留人")

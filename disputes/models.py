@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, TimeStampedModel
 
@@ -29,7 +30,7 @@ class Room(TimeStampedModel):
 
     class Meta:
         verbose_name = _("调解室")
-        verbose_name_plural = _("调解室")
+        verbose_name_plural = pgettext_lazy("plural", "调解室")
         ordering = ["facility", "name"]
         constraints = [models.UniqueConstraint(fields=["facility", "name"], name="room_unique_name_per_facility")]
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowupsConfig(AppConfig):
     name = "followups"
-    verbose_name = "跟踪回访"
+    verbose_name = _("跟踪回访")

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MetricsConfig(AppConfig):
     name = "metrics"
-    verbose_name = "核心指标"
+    verbose_name = _("核心指标")

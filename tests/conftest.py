@@ -36,6 +36,12 @@ class OrgTree:
         return list(vars(self).values())
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher costs ~0.3 s a password; the tests create dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def orgs(db) -> OrgTree:
     province = create_organization(name="浙江省", kind=K.PROVINCE, code="330000", region_code="330000")

@@ -49,7 +49,7 @@ URL_GROUP_NAMES = {"staff", "partner", "public"}
 URL_GROUPS = env_choices("URL_GROUPS", ["staff", "partner", "public"], URL_GROUP_NAMES)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.YaoyaoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -180,7 +180,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # --- Sessions and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.MembershipBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 SPECTACULAR_SETTINGS = {
-    "TITLE": "拘调融合 API",
+    "TITLE": "拘调融合 (detention-mediation) API",
     "DESCRIPTION": "Partner-system API of the detention-mediation system (拘调融合).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -71,7 +71,9 @@ class Command(BaseCommand):
 @transaction.atomic
 def seed_demo() -> int:
     created = 0
-    orgs: dict[str, Organization] = {o.code: o for o in Organization.objects.filter(code__in=[r[0] for r in ORGANIZATIONS])}
+    orgs: dict[str, Organization] = {
+        o.code: o for o in Organization.objects.filter(code__in=[r[0] for r in ORGANIZATIONS])
+    }
     for code, name, kind, region, parent_code, state in ORGANIZATIONS:
         if code in orgs:
             continue

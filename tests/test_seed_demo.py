@@ -1,0 +1,69 @@
+"""seed_demo: the demo organizations, rooms and one user per role; never in production; idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Membership, Organization, Role, User
+from disputes.models import Room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+def counts() -> dict[str, int]:
+    return {
+        "organizations": Organization.objects.count(),
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+        "rooms": Room.objects.count(),
+    }
+
+
+def test_it_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+    assert counts() == {"organizations": 0, "users": 0, "memberships": 0, "rooms": 0}
+
+
+def test_it_creates_nothing_twice(debug_on):
+    call_command("seed_demo")
+    first = counts()
+
+    call_command("seed_demo")
+
+    assert counts() == first
+    assert first["organizations"] > 0 and first["users"] > 0 and first["rooms"] > 0
+
+
+def test_it_creates_a_user_for_every_role(debug_on):
+    call_command("seed_demo")
+
+    roles = set(Membership.objects.filter(is_active=True).values_list("role", flat=True))
+    assert roles == set(Role.values)
+
+
+def test_it_puts_the_cixi_officer_in_the_cixi_centre(debug_on):
+    call_command("seed_demo")
+
+    membership = Membership.objects.select_related("organization").get(user__username="cx_officer")
+    assert membership.role == Role.OFFICER
+    assert (membership.organization.code, membership.organization.name) == ("330282-JLS", "慈溪市拘留所")
+
+
+def test_it_builds_the_demo_tree_with_materialised_paths(debug_on):
+    call_command("seed_demo")
+
+    province = Organization.objects.get(code="330000")
+    assert province.subtree().count() == Organization.objects.count()
+    cixi_centre = Organization.objects.get(code="330282-JLS")
+    assert cixi_centre.county().code == "330282"
+    assert Organization.objects.get(code="330281-LS01").is_state_organ is False
