@@ -25,10 +25,18 @@ ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     Role.AGENCY_STAFF: [],
     Role.VOLUNTEER: [],
     Role.SUPERVISOR: [(_("辖区机构"), "accounts:organizations", {})],
-    Role.SYSTEM_ADMIN: [(_("辖区机构"), "accounts:organizations", {}), (_("后台管理"), "admin:index", {})],
+    Role.SYSTEM_ADMIN: [
+        (_("辖区机构"), "accounts:organizations", {}),
+        (_("投递失败的通知"), "notifications:failed", {}),
+        (_("后台管理"), "admin:index", {}),
+    ],
     Role.SECURITY_ADMIN: [],
-    Role.AUDIT_ADMIN: [],
+    Role.AUDIT_ADMIN: [(_("审计事件"), "audit:events", {}), (_("敏感信息查阅记录"), "audit:access_log", {})],
 }
+
+
+# Shown to every signed-in role, after its own items.
+EVERY_ROLE_NAVIGATION: list[tuple[str, str, dict]] = [(_("消息"), "notifications:inbox", {})]
 
 
 def navigation_for(membership: Membership | None) -> list[NavItem]:
@@ -36,7 +44,7 @@ def navigation_for(membership: Membership | None) -> list[NavItem]:
         return []
     role = Role(membership.role)
     items = [NavItem(str(_("工作台")), reverse("accounts:dashboard", kwargs={"role": role.value}))]
-    for label, name, kwargs in ROLE_NAVIGATION[role]:
+    for label, name, kwargs in [*ROLE_NAVIGATION[role], *EVERY_ROLE_NAVIGATION]:
         try:
             items.append(NavItem(str(label), reverse(name, kwargs=kwargs)))
         except NoReverseMatch:

@@ -66,7 +66,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_htmx",
+    "security",
     "accounts",
+    "audit",
     "notifications",
     "detainees",
     "disputes",
@@ -174,6 +176,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Periodic jobs. Later issues add their sweeps here; every one is idempotent (DESIGN.md §4).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": 60 * 60},
+    "prune-rate-limit-counters": {"task": "security.tasks.prune_rate_limit_counters", "schedule": 60 * 60},
+    # Level-triggered: picks up every delivery whose next_attempt_at has passed, however long beat was down.
+    "dispatch-notifications": {"task": "notifications.tasks.dispatch_due_notifications", "schedule": 30},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -281,6 +286,12 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Field encryption (owned by security/) ----------------------------------------------------------
+# (block filled by the security app's issue work)
+
+# --- Notifications (owned by notifications/) -------------------------------------------------------
+# (block filled by the notifications app's issue work)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,8 @@ if "staff" in settings.URL_GROUPS:
     urlpatterns += [
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
+        path("audit/", include("audit.urls")),
+        path("inbox/", include("notifications.urls")),
         path("", include("accounts.urls")),
     ]
 
