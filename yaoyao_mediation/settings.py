@@ -152,13 +152,15 @@ if REDIS_URL:
 else:
     # No Redis: Celery's filesystem transport in a git-ignored folder, and the database cache.
     CELERY_QUEUE_DIR = DATA_DIR / "celery"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (CELERY_QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "out"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "out"),
         "data_folder_processed": str(CELERY_QUEUE_DIR / "processed"),
+        # Broadcast (pidbox) tables; without this kombu writes them to ./control in the working directory.
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
 
