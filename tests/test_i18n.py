@@ -241,3 +241,10 @@ def test_switching_back_to_chinese(client, db):
     html = client.get(login_url).content.decode()
     assert '<html lang="zh-hans">' in html
     assert "登录" in html
+
+
+def test_it_stays_chinese_for_an_english_browser_until_the_user_switches(client, db):
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="zh-hans">' in response.content.decode()
+    assert "登录" in response.content.decode()
