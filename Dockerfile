@@ -92,6 +92,8 @@ RUN DJANGO_PROFILE=production \
     ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgresql://build@127.0.0.1:1/build \
     REDIS_URL=redis://127.0.0.1:1/0 \
+    FIELD_ENCRYPTION_KEYS=build:YnVpbGQtb25seS1uZXZlci11c2VkLWF0LXJ1bnRpbWU= \
+    FIELD_HASH_KEY=YnVpbGQtb25seS1oYXNoLWtleS1uZXZlci11c2VkLWF0LXJ1bnRpbWU= \
     python manage.py collectstatic --noinput \
  && python -m compileall -q /app
 

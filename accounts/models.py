@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from audit.tracking import changed_except, track
+from security.fields import EncryptedTextField
+from security.normalizers import normalize_phone
 
 
 class TimeStampedModel(models.Model):
@@ -37,8 +42,23 @@ CENTRE_ROLES = {Role.OFFICER, Role.CENTRE_LEADER}
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 
 
+@track(
+    pghistory.InsertEvent(),
+    # Sign-ins (last_login) are not changes of the record.
+    pghistory.UpdateEvent(condition=changed_except("password", "last_login")),
+    pghistory.DeleteEvent(),
+    # A password change is recorded by name only: the hash never enters the audit trail.
+    pghistory.UpdateEvent("password_change", condition=pghistory.AnyChange("password")),
+    exclude=["password", "last_login"],
+)
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    # Staff mobile number, for SMS notifications. Encrypted (DESIGN.md §5); find a user by number with
+    # security.fields.encrypted_lookup(User, "phone", number).
+    phone = EncryptedTextField(
+        _("手机号码"), max_length=32, blank=True, hash_field="phone_hash", normalizer=normalize_phone
+    )
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -48,6 +68,7 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
+@track()
 class Organization(TimeStampedModel):
     class Kind(models.TextChoices):
         PROVINCE = "province", _("省")
@@ -156,6 +177,7 @@ class Organization(TimeStampedModel):
         return self.ancestors().filter(kind=self.Kind.COUNTY).first()
 
 
+@track()
 class Membership(TimeStampedModel):
     """A user works in one organization in one role. A user normally has one active membership."""
 

@@ -54,8 +54,8 @@ def move_organization(org: Organization, *, new_parent: Organization) -> Organiz
 
 
 @transaction.atomic
-def create_user(*, username: str, password: str, full_name: str = "", email: str = "") -> User:
-    user = User(username=username, full_name=full_name, email=email)
+def create_user(*, username: str, password: str, full_name: str = "", email: str = "", phone: str = "") -> User:
+    user = User(username=username, full_name=full_name, email=email, phone=phone)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

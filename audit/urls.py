@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("events/", views.events, name="events"),
+    path("access-log/", views.access_log, name="access_log"),
+]

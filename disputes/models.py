@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, TimeStampedModel
+from audit.tracking import track
 
 
+@track()
 class Room(TimeStampedModel):
     class Kind(models.TextChoices):
         MEDIATION = "mediation", _("调解室")

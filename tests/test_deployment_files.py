@@ -51,6 +51,8 @@ OPERATOR_ENV = {
     "SECRET_KEY": "deployment-test-secret-key-deployment-test-secret-key-0123456789",
     "ALLOWED_HOSTS": "jdrh.example.org",
     "POSTGRES_PASSWORD": "0123456789abcdef",
+    "FIELD_ENCRYPTION_KEYS": "k1:ZGVwbG95bWVudC10ZXN0LWZpZWxkLWtleS0wMTIzNDU=",
+    "FIELD_HASH_KEY": "ZGVwbG95bWVudC10ZXN0LWxvb2t1cC1oYXNoLWtleS0wMTIzNDU2Nzg5",
 }
 
 

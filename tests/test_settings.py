@@ -109,6 +109,10 @@ SETTINGS_VARIABLES = [
     "SECURE_HSTS_SECONDS",
     "SESSION_COOKIE_AGE",
     "EMAIL_HOST",
+    "FIELD_ENCRYPTION_KEYS",
+    "FIELD_HASH_KEY",
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_RATE_LIMIT_WINDOW",
 ]
 # setup() never connects, but a DATABASE_URL must be set so the child never starts the embedded server.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/yaoyao")
@@ -119,6 +123,8 @@ PRODUCTION = {
     "SECRET_KEY": "p" * 30 + "Q" * 30,
     "ALLOWED_HOSTS": "jld.example.gov.cn",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FIELD_ENCRYPTION_KEYS": "k1:c2V0dGluZ3MtdGVzdC1maWVsZC1rZXktMDEyMzQ1Njc=",
+    "FIELD_HASH_KEY": "c2V0dGluZ3MtdGVzdC1sb29rdXAtaGFzaC1rZXktMDEyMzQ1Njc4OQ==",
 }
 
 
@@ -157,6 +163,19 @@ def test_it_starts_with_a_complete_configuration(environment):
         ({**PRODUCTION, "DEBUG": "true"}, (), "DEBUG"),
         (PRODUCTION, ("ALLOWED_HOSTS",), "ALLOWED_HOSTS"),
         (PRODUCTION, ("REDIS_URL",), "REDIS_URL"),
+        (PRODUCTION, ("FIELD_ENCRYPTION_KEYS",), "FIELD_ENCRYPTION_KEYS"),
+        (PRODUCTION, ("FIELD_HASH_KEY",), "FIELD_HASH_KEY"),
+        ({**DEVELOPMENT, "FIELD_ENCRYPTION_KEYS": "k1:c2hvcnQ="}, (), "FIELD_ENCRYPTION_KEYS"),
+        (
+            {
+                **DEVELOPMENT,
+                "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"],
+                "FIELD_HASH_KEY": PRODUCTION["FIELD_ENCRYPTION_KEYS"].partition(":")[2],
+            },
+            (),
+            "FIELD_HASH_KEY",
+        ),
+        ({**DEVELOPMENT, "LOGIN_RATE_LIMIT": "0"}, (), "LOGIN_RATE_LIMIT"),
         ({**DEVELOPMENT, "DEBUG": "maybe"}, (), "DEBUG"),
         ({**DEVELOPMENT, "TRUSTED_PROXY_COUNT": "-1"}, (), "TRUSTED_PROXY_COUNT"),
         ({**DEVELOPMENT, "DJANGO_PROFILE": "prod"}, (), "DJANGO_PROFILE"),
@@ -167,6 +186,11 @@ def test_it_starts_with_a_complete_configuration(environment):
         "production-debug-on",
         "production-without-allowed-hosts",
         "production-without-redis",
+        "production-without-field-encryption-keys",
+        "production-without-field-hash-key",
+        "short-field-encryption-key",
+        "hash-key-equal-to-an-encryption-key",
+        "login-rate-limit-zero",
         "debug-maybe",
         "negative-proxy-count",
         "unknown-profile",

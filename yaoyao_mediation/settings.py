@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,19 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# --- Audit trail (django-pghistory; owned by audit/, DESIGN.md §5) -------------------------------
+# A model is registered with one line, `@audit.tracking.track()`. Its database triggers write an event
+# for every insert, update and delete, whatever the path (save, bulk_create, queryset.update, raw SQL).
+PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# A trigger on every event table refuses UPDATE and DELETE.
+PGHISTORY_APPEND_ONLY = True
+# The request context (user, path, method, client address) is copied into each event row instead of a
+# shared pghistory_context row: pghistory upserts that row while a request runs (so it cannot be
+# append-only, and earlier events of a request would show context set later, e.g. the user at login).
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# The time of the statement, not of its transaction: events of one transaction keep their order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -87,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it puts the user, path, method and client address on every audit event.
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -108,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "notifications.context_processors.unread_count",
             ],
         },
     },
@@ -290,10 +307,45 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # --- Field encryption (owned by security/) ----------------------------------------------------------
-# (block filled by the security app's issue work)
+# ID numbers, phone numbers and health notes are stored encrypted (security/fields.py); the key format
+# and rotation are described in security/keyring.py. Parsed here so that a bad key stops the start.
+from security.keyring import parse_hash_key, parse_key_ring  # noqa: E402
+
+# Development only: these keys are public (they are in this file), so nothing encrypted with them is
+# protected. The production profile refuses to start without its own keys.
+DEVELOPMENT_ONLY_FIELD_ENCRYPTION_KEYS = "dev:ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMDAwMDE="
+DEVELOPMENT_ONLY_FIELD_HASH_KEY = "ZGV2ZWxvcG1lbnQtb25seS1sb29rdXAtaGFzaC1rZXktbm90LWZvci1wcm9kdWN0aW9u"
+_field_encryption_keys = env_str("FIELD_ENCRYPTION_KEYS")
+_field_hash_key = env_str("FIELD_HASH_KEY")
+if PRODUCTION and _field_encryption_keys is None:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required in the production profile")
+if PRODUCTION and _field_hash_key is None:
+    raise ImproperlyConfigured("FIELD_HASH_KEY is required in the production profile")
+FIELD_ENCRYPTION_KEYS = parse_key_ring(_field_encryption_keys or DEVELOPMENT_ONLY_FIELD_ENCRYPTION_KEYS)
+FIELD_HASH_KEY = parse_hash_key(_field_hash_key or DEVELOPMENT_ONLY_FIELD_HASH_KEY)
+if FIELD_HASH_KEY in FIELD_ENCRYPTION_KEYS.keys.values():
+    raise ImproperlyConfigured("FIELD_HASH_KEY must differ from every key in FIELD_ENCRYPTION_KEYS")
+
+# Rate limits (security/ratelimit.py): counters live in PostgreSQL, one row per key and fixed window,
+# so they need no cache and survive a Redis outage. Windows are at most a day: older rows are pruned.
+# Sign-in: POSTs to the login page per client address (per-username lockout comes with django-axes).
+LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20, minimum=1)
+LOGIN_RATE_LIMIT_WINDOW = env_int("LOGIN_RATE_LIMIT_WINDOW", 5 * 60, minimum=1, maximum=24 * 60 * 60)
 
 # --- Notifications (owned by notifications/) -------------------------------------------------------
-# (block filled by the notifications app's issue work)
+# SMS goes through one gateway reached by a JSON webhook; without it, nobody has an SMS channel.
+SMS_GATEWAY_URL = env_url("SMS_GATEWAY_URL", {"http", "https"})
+# Sent as "Authorization: Bearer <token>" when set.
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+# A failed delivery is retried from its row (notifications.dispatch), never by a Celery countdown:
+# after attempt n it waits NOTIFICATION_RETRY_BASE_SECONDS * 2**(n-1), at most six hours.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60, minimum=1, maximum=3600)
+# Timeout of one SMS-gateway or organization-webhook request.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# A delivery "sending" for longer than this belongs to a worker that died: it goes back to pending.
+# Must stay well above the longest single send (the e-mail and webhook timeouts).
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=60)
 
 LOGGING = {
     "version": 1,

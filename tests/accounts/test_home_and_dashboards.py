@@ -12,10 +12,11 @@ from accounts.services import create_organization, create_user, grant_membership
 from tests.conftest import PASSWORD, PERSONA_OF_ROLE, make_person
 
 ROLES = list(PERSONA_OF_ROLE)
-# The officer's dashboard: session, user, membership, team, the county (ancestors), partners.
-OFFICER_DASHBOARD_QUERIES = 6
-# The supervisor's dashboard: session, user, membership, facilities, kind counts.
-SUPERVISOR_DASHBOARD_QUERIES = 5
+# The officer's dashboard: session, user, membership, team, the county (ancestors), partners, and the
+# unread-message count in the header.
+OFFICER_DASHBOARD_QUERIES = 7
+# The supervisor's dashboard: session, user, membership, facilities, kind counts, unread messages.
+SUPERVISOR_DASHBOARD_QUERIES = 6
 
 
 def persona(request, role: Role):
