@@ -1,0 +1,380 @@
+"""Every write to detainees: intake, edits, release, transfer, health checks and the assessment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, User
+from security.fields import encrypted_lookup
+
+from . import identity
+from .deadlines import assessment_due_at
+from .escalation import escalation_score
+from .models import Detention, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
+
+# Longest detention the law allows: 15 days, 20 when several administrative penalties are combined;
+# judicial detention up to 15 days. A little room for corrections by the platform.
+MAX_DETENTION_DAYS = 30
+
+
+@dataclass
+class PersonInput:
+    id_type: str
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+    household_address: str = ""
+    current_address: str = ""
+    employer: str = ""
+    unknown_identity_description: str = ""
+    family_contacts: list[dict] = field(default_factory=list)  # {"name", "relation", "phone"}
+
+
+@dataclass
+class DetentionInput:
+    facility: Organization
+    kind: str
+    admitted_at: datetime
+    detention_days: int | None = None
+    scheduled_release_at: datetime | None = None
+    released_at: datetime | None = None
+    external_ref: str = ""
+    decision_number: str = ""
+    handling_unit: str = ""
+    reason: str = ""
+    cell: str = ""
+    responsible_officer: User | None = None
+
+
+def normalize_identity(person: PersonInput, *, today: date | None = None) -> tuple[str, dict]:
+    """The document number in its stored form, and what it tells (birth date, sex); ValidationError."""
+    kind = Person.IdType
+    if person.id_type == kind.RESIDENT_ID:
+        parsed = identity.parse_resident_id(person.id_number, today=today)
+        return parsed.number, {"birth_date": parsed.birth_date, "sex": parsed.sex}
+    if person.id_type == kind.HK_MACAU_PERMIT:
+        return identity.normalize_hk_macau_permit(person.id_number), {}
+    if person.id_type == kind.TAIWAN_PERMIT:
+        return identity.normalize_taiwan_permit(person.id_number), {}
+    if person.id_type == kind.PASSPORT:
+        return identity.normalize_passport(person.id_number), {}
+    if person.id_type == kind.UNKNOWN:
+        if not person.unknown_identity_description.strip():
+            raise ValidationError(_("身份不明时必须填写情况说明"), code="unknown_description")
+        return "", {}
+    raise ValidationError(_("未知的证件类型"), code="id_type")
+
+
+def find_person(id_type: str, number: str) -> Person | None:
+    if not number:
+        return None
+    return encrypted_lookup(Person, "id_number", number).filter(id_type=id_type).first()
+
+
+def upsert_person(data: PersonInput) -> tuple[Person, bool]:
+    """The person with this document (the same number is the same person, across centres), updated
+    with what is new; or a new person. Returns (person, created)."""
+    number, derived = normalize_identity(data)
+    if not data.name.strip():
+        raise ValidationError({"name": _("请填写姓名")})
+    person = find_person(data.id_type, number)
+    created = person is None
+    if created:
+        person = Person(id_type=data.id_type, id_number=number)
+    person.name = data.name.strip()
+    person.unknown_identity_description = data.unknown_identity_description.strip()
+    for attribute in ("phone", "household_address", "current_address", "employer"):
+        value = getattr(data, attribute).strip()
+        if value or created:
+            setattr(person, attribute, value)
+    for attribute, value in derived.items():
+        setattr(person, attribute, value)
+    person.save()
+    for contact in data.family_contacts:
+        if contact.get("name"):
+            FamilyContact.objects.create(
+                person=person,
+                name=contact["name"].strip(),
+                relation=contact.get("relation", "").strip(),
+                phone=contact.get("phone", "").strip(),
+            )
+    return person, created
+
+
+def check_detention_times(
+    *, admitted_at: datetime, scheduled_release_at: datetime, released_at: datetime | None, now: datetime
+) -> None:
+    errors: dict[str, str] = {}
+    if admitted_at > now:
+        errors["admitted_at"] = _("入所时间不能晚于当前时间")
+    if scheduled_release_at < admitted_at:
+        errors["scheduled_release_at"] = _("预计出所时间不能早于入所时间")
+    elif scheduled_release_at - admitted_at > timedelta(days=MAX_DETENTION_DAYS):
+        errors["scheduled_release_at"] = _("拘留期限不能超过 %(days)s 天") % {"days": MAX_DETENTION_DAYS}
+    if released_at is not None:
+        if released_at < admitted_at:
+            errors["released_at"] = _("出所时间不能早于入所时间")
+        elif released_at > now:
+            errors["released_at"] = _("出所时间不能晚于当前时间")
+    if errors:
+        raise ValidationError(errors)
+
+
+def scheduled_release(admitted_at: datetime, days: int | None, given: datetime | None) -> datetime:
+    if given is not None:
+        return given
+    if days is None:
+        raise ValidationError({"detention_days": _("请填写拘留天数或预计出所时间")})
+    if not 1 <= days <= MAX_DETENTION_DAYS:
+        raise ValidationError({"detention_days": _("拘留天数应在 1 至 %(days)s 天之间") % {"days": MAX_DETENTION_DAYS}})
+    return admitted_at + timedelta(days=days)
+
+
+def apply_due_time(detention: Detention) -> None:
+    """The one place that sets assessment_due_at (its inputs: admission, scheduled and actual release)."""
+    detention.assessment_due_at = assessment_due_at(
+        admitted_at=detention.admitted_at,
+        scheduled_release_at=detention.scheduled_release_at,
+        released_at=detention.released_at,
+    )
+
+
+def check_facility(facility: Organization) -> None:
+    if facility.kind != Organization.Kind.FACILITY:
+        raise ValidationError({"facility": _("只能选择拘留所")})
+
+
+@transaction.atomic
+def record_intake(
+    person_data: PersonInput, detention_data: DetentionInput, *, acting_user: User | None, now: datetime | None = None
+) -> Detention:
+    """A new detention (and the person, found by document number or created)."""
+    now = now or timezone.now()
+    check_facility(detention_data.facility)
+    scheduled = scheduled_release(
+        detention_data.admitted_at, detention_data.detention_days, detention_data.scheduled_release_at
+    )
+    check_detention_times(
+        admitted_at=detention_data.admitted_at,
+        scheduled_release_at=scheduled,
+        released_at=detention_data.released_at,
+        now=now,
+    )
+    ref = detention_data.external_ref.strip()
+    if ref and Detention.objects.filter(external_ref=ref).exists():
+        raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": ref}})
+    person, _created = upsert_person(person_data)
+    if Detention.objects.filter(person=person, status=Detention.Status.IN_CUSTODY).exists() and (
+        detention_data.released_at is None
+    ):
+        raise ValidationError(_("此人已有一条在所记录，请先办理出所或转所"), code="already_in_custody")
+    detention = Detention(
+        person=person,
+        facility=detention_data.facility,
+        kind=detention_data.kind,
+        external_ref=ref,
+        decision_number=detention_data.decision_number.strip(),
+        handling_unit=detention_data.handling_unit.strip(),
+        reason=detention_data.reason.strip(),
+        admitted_at=detention_data.admitted_at,
+        detention_days=detention_data.detention_days,
+        scheduled_release_at=scheduled,
+        released_at=detention_data.released_at,
+        cell=detention_data.cell.strip(),
+        responsible_officer=detention_data.responsible_officer,
+        status=Detention.Status.RELEASED if detention_data.released_at else Detention.Status.IN_CUSTODY,
+    )
+    apply_due_time(detention)
+    detention.full_clean(exclude=["person", "facility", "responsible_officer"])
+    detention.save()
+    return detention
+
+
+EDITABLE_FIELDS = (
+    "kind",
+    "decision_number",
+    "handling_unit",
+    "reason",
+    "admitted_at",
+    "detention_days",
+    "scheduled_release_at",
+    "cell",
+    "responsible_officer",
+    "external_ref",
+)
+
+
+@transaction.atomic
+def update_detention(detention: Detention, *, changes: dict, acting_user: User | None, now: datetime | None = None):
+    """Correct the facts of a detention; the due time follows admission and release changes."""
+    now = now or timezone.now()
+    detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(detention, name, value.strip() if isinstance(value, str) else value)
+    if "detention_days" in changes and "scheduled_release_at" not in changes and detention.detention_days:
+        detention.scheduled_release_at = scheduled_release(detention.admitted_at, detention.detention_days, None)
+    check_detention_times(
+        admitted_at=detention.admitted_at,
+        scheduled_release_at=detention.scheduled_release_at,
+        released_at=detention.released_at,
+        now=now,
+    )
+    if detention.external_ref and (
+        Detention.objects.filter(external_ref=detention.external_ref).exclude(pk=detention.pk).exists()
+    ):
+        raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": detention.external_ref}})
+    apply_due_time(detention)
+    detention.save()
+    return detention
+
+
+@transaction.atomic
+def release_detention(
+    detention: Detention, *, released_at: datetime, acting_user: User | None, now: datetime | None = None
+) -> Detention:
+    now = now or timezone.now()
+    detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    if detention.status == Detention.Status.RELEASED:
+        if detention.released_at == released_at:
+            return detention  # idempotent: the platform may send the same release twice
+        raise ValidationError(_("此人已出所"), code="already_released")
+    check_detention_times(
+        admitted_at=detention.admitted_at,
+        scheduled_release_at=detention.scheduled_release_at,
+        released_at=released_at,
+        now=now,
+    )
+    detention.released_at = released_at
+    detention.status = Detention.Status.RELEASED
+    apply_due_time(detention)
+    detention.save(update_fields=["released_at", "status", "assessment_due_at", "updated_at"])
+    return detention
+
+
+@transaction.atomic
+def transfer_detention(
+    detention: Detention,
+    *,
+    to_facility: Organization,
+    moved_at: datetime,
+    acting_user: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Detention:
+    """Move the person to another centre: the same detention continues there (never a release plus a
+    new admission, which would restart the deadlines and break the KPIs)."""
+    now = now or timezone.now()
+    detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    check_facility(to_facility)
+    if detention.status != Detention.Status.IN_CUSTODY:
+        raise ValidationError(_("已出所的人员不能转所"), code="released")
+    if to_facility.pk == detention.facility_id:
+        raise ValidationError({"to_facility": _("转入拘留所与当前拘留所相同")})
+    if not detention.admitted_at <= moved_at <= now:
+        raise ValidationError({"moved_at": _("转所时间应在入所时间与当前时间之间")})
+    Movement.objects.create(
+        detention=detention,
+        from_facility_id=detention.facility_id,
+        to_facility=to_facility,
+        moved_at=moved_at,
+        note=note.strip(),
+        acting_user=acting_user,
+    )
+    detention.facility = to_facility
+    # The receiving centre assigns its own officer.
+    detention.responsible_officer = None
+    detention.save(update_fields=["facility", "responsible_officer", "updated_at"])
+    return detention
+
+
+@transaction.atomic
+def complete_assessment(
+    detention: Detention,
+    *,
+    risk_tags: list[str],
+    risk_level: str,
+    screening_result: str,
+    needs: str = "",
+    notes: str = "",
+    acting_user: User,
+    now: datetime | None = None,
+) -> IntakeAssessment:
+    """Record (or correct) the intake assessment; the first completion time is what the KPI counts."""
+    now = now or timezone.now()
+    detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    unknown = set(risk_tags) - set(IntakeAssessment.RiskTag.values)
+    if unknown:
+        raise ValidationError({"risk_tags": _("未知的风险标签：%(tags)s") % {"tags": ", ".join(sorted(unknown))}})
+    if risk_level not in IntakeAssessment.RiskLevel.values:
+        raise ValidationError({"risk_level": _("请选择风险等级")})
+    if screening_result not in IntakeAssessment.Screening.values:
+        raise ValidationError({"screening_result": _("请选择纠纷排查结果")})
+    score, reasons = escalation_score(risk_tags=risk_tags, risk_level=risk_level, screening_result=screening_result)
+    assessment, created = IntakeAssessment.objects.update_or_create(
+        detention=detention,
+        defaults={
+            "risk_tags": sorted(set(risk_tags)),
+            "risk_level": risk_level,
+            "screening_result": screening_result,
+            "needs": needs.strip(),
+            "notes": notes.strip(),
+            "escalation_score": score,
+            "escalation_reasons": reasons,
+            "completed_by": acting_user,
+        },
+        create_defaults={
+            "risk_tags": sorted(set(risk_tags)),
+            "risk_level": risk_level,
+            "screening_result": screening_result,
+            "needs": needs.strip(),
+            "notes": notes.strip(),
+            "escalation_score": score,
+            "escalation_reasons": reasons,
+            "completed_by": acting_user,
+            "completed_at": now,
+        },
+    )
+    detention.escalation_score = score
+    fields = ["escalation_score", "updated_at"]
+    if detention.assessment_completed_at is None:
+        detention.assessment_completed_at = now
+        fields.append("assessment_completed_at")
+    detention.save(update_fields=fields)
+    return assessment
+
+
+@transaction.atomic
+def record_health_check(
+    detention: Detention,
+    *,
+    external_ref: str,
+    checked_at: datetime,
+    conclusion: str,
+    findings: str = "",
+    history: str = "",
+    mental_state: str = "",
+) -> tuple[HealthCheck, bool]:
+    """Idempotent on the health platform's reference; returns (check, created)."""
+    if conclusion not in HealthCheck.Conclusion.values:
+        raise ValidationError({"conclusion": _("体检结论应为适宜、暂缓或不宜参加调解")})
+    check, created = HealthCheck.objects.update_or_create(
+        external_ref=external_ref.strip(),
+        defaults={
+            "detention": detention,
+            "checked_at": checked_at,
+            "conclusion": conclusion,
+            "findings": findings.strip(),
+            "history": history.strip(),
+            "mental_state": mental_state.strip(),
+        },
+    )
+    return check, created
