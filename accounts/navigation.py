@@ -18,8 +18,16 @@ class NavItem:
 
 # (label, url name, url kwargs) per role, in the order shown.
 ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
-    Role.OFFICER: [],
-    Role.CENTRE_LEADER: [],
+    Role.OFFICER: [
+        (_("工作清单"), "detainees:worklist", {}),
+        (_("新建入所"), "detainees:intake", {}),
+        (_("数据导入"), "detainees:import_list", {}),
+    ],
+    Role.CENTRE_LEADER: [
+        (_("工作清单"), "detainees:worklist", {}),
+        (_("新建入所"), "detainees:intake", {}),
+        (_("数据导入"), "detainees:import_list", {}),
+    ],
     Role.COURT_STAFF: [],
     Role.COURT_MEDIATOR: [],
     Role.AGENCY_STAFF: [],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -20,8 +19,10 @@ from security.normalizers import normalize_phone
 from .identity import normalize_document_number
 
 # Case files live under MEDIA_ROOT, which no URL pattern and no nginx location serves: they reach a
-# browser only through views that check permissions and log the read.
-private_storage = FileSystemStorage(location=settings.MEDIA_ROOT)
+# browser only through views that check permissions and log the read. No explicit location: the
+# storage follows settings.MEDIA_ROOT (also under override_settings) and no machine path enters a
+# migration.
+private_storage = FileSystemStorage()
 
 
 @track()

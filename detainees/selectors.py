@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Expression, IntegerField, Q, QuerySet, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import current_membership
 from accounts.models import CENTRE_ROLES
+from security.fields import lookup_hash_for
 
-from .models import Detention
+from . import identity
+from .models import Detention, Person
 
 # "Due soon" on the worklist: the assessment falls due within this time.
 DUE_SOON = timedelta(days=1)
+# "High risk" on the worklist: an escalation score (detainees.escalation) of at least this many points,
+# e.g. a tendency to violence with a high risk level (4 + 3), or self-harm with a family conflict and
+# debts under enforcement (3 + 2 + 2).
+HIGH_RISK_SCORE = 6
 
 
 def staff_facility_id(user) -> int | None:
@@ -52,3 +66,185 @@ def earlier_detentions(detention: Detention) -> QuerySet[Detention]:
         .only("id", "admitted_at", "released_at", "scheduled_release_at", "status", "facility__name")
         .order_by("-admitted_at")
     )
+
+
+# --- the state of the intake assessment, as the worklist and the detail page show it ------------------
+
+
+class AssessmentState:
+    DONE = "done"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    OPEN = "open"
+
+
+def assessment_state(detention: Detention, *, now: datetime) -> str:
+    """From the stored due time and the `now` the view passes in (never SQL now(), DESIGN.md §4)."""
+    if detention.assessment_completed_at is not None:
+        return AssessmentState.DONE
+    if detention.assessment_due_at < now:
+        return AssessmentState.OVERDUE
+    if detention.assessment_due_at < now + DUE_SOON:
+        return AssessmentState.DUE_SOON
+    return AssessmentState.OPEN
+
+
+# --- the centre's worklist ---------------------------------------------------------------------------
+
+# The worklist's "open leads" column. Leads live in the disputes app, above this one (DESIGN.md §3), so
+# disputes appends here, in its AppConfig.ready(), a function returning the expression that counts a
+# detention's open leads (a Subquery over OuterRef("pk"): still one query for the page). Until then the
+# column shows "—".
+OPEN_LEADS_COUNT_HOOKS: list[Callable[[], Expression]] = []
+
+
+def open_leads_count() -> Expression:
+    if OPEN_LEADS_COUNT_HOOKS:
+        return OPEN_LEADS_COUNT_HOOKS[-1]()
+    return Value(None, output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class WorklistCursor:
+    """The last row of a worklist page: (scheduled release, id), the order of detention_in_custody_idx.
+    Opaque to the browser: base64 of the pair, checked on the way back."""
+
+    scheduled_release_at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        text = f"{self.scheduled_release_at.isoformat()}~{self.pk}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> WorklistCursor:
+        """Raises ValueError for anything encode() did not write."""
+        try:
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise ValueError("bad cursor") from error
+        moment, pk = text.split("~")
+        scheduled = datetime.fromisoformat(moment)
+        if scheduled.tzinfo is None:
+            raise ValueError("the cursor's time has no UTC offset")
+        return cls(scheduled_release_at=scheduled, pk=int(pk))
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    mine: bool = False
+    due_soon: bool = False
+    overdue: bool = False
+    high_risk: bool = False
+
+
+def worklist(
+    user, *, now: datetime, filters: WorklistFilters | None = None, after: WorklistCursor | None = None
+) -> QuerySet[Detention]:
+    """People in custody at the user's centre, soonest release first, with what each row shows, in one
+    query (the person, the responsible officer and the open leads joined or annotated). Slice it with
+    the page size plus one to learn whether there is a next page: no COUNT(*) is ever run."""
+    filters = filters or WorklistFilters()
+    rows = visible_to(user).in_custody()
+    if filters.mine:
+        rows = rows.filter(responsible_officer=user)
+    if filters.due_soon:
+        rows = assessment_due_soon(rows, now=now)
+    if filters.overdue:
+        rows = assessment_overdue(rows, now=now)
+    if filters.high_risk:
+        rows = rows.filter(escalation_score__gte=HIGH_RISK_SCORE)
+    if after is not None:
+        rows = rows.filter(
+            Q(scheduled_release_at__gt=after.scheduled_release_at)
+            | Q(scheduled_release_at=after.scheduled_release_at, pk__gt=after.pk)
+        )
+    return _worklist_rows(rows)
+
+
+def _worklist_rows(rows: QuerySet[Detention]) -> QuerySet[Detention]:
+    return (
+        rows.select_related("person", "responsible_officer")
+        .annotate(open_leads=open_leads_count())
+        .order_by("scheduled_release_at", "pk")
+    )
+
+
+def search(user, text: str, *, after: WorklistCursor | None = None) -> QuerySet[Detention]:
+    """The user's centre's detentions (in custody or released) of people whose document number is
+    `text` (exact, through the keyed hash: the number is encrypted) or whose name contains it."""
+    text = text.strip()
+    if not text:
+        return Detention.objects.none()
+    condition = Q(person__name__icontains=text)
+    hashes = {lookup_hash_for(Person, "id_number", text)}
+    with contextlib.suppress(ValidationError):
+        # An old 15-digit card is stored in its 18-digit form.
+        hashes.add(lookup_hash_for(Person, "id_number", identity.parse_resident_id(text).number))
+    hashes.discard("")
+    if hashes:
+        condition |= Q(person__id_number_hash__in=hashes)
+    rows = visible_to(user).filter(condition)
+    if after is not None:
+        rows = rows.filter(
+            Q(scheduled_release_at__gt=after.scheduled_release_at)
+            | Q(scheduled_release_at=after.scheduled_release_at, pk__gt=after.pk)
+        )
+    return _worklist_rows(rows)
+
+
+def days_until(moment: datetime, *, now: datetime) -> int:
+    """Calendar days from today to the day of `moment`, local time (0 on the day itself)."""
+    return (timezone.localtime(moment).date() - timezone.localtime(now).date()).days
+
+
+# --- the timeline of one detention ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    detail: str = ""
+    kind: str = ""  # a CSS-friendly name of the source: "admission", "movement", ...
+
+
+# The parts of the timeline. Apps above detainees (disputes, referrals, followups) append a function
+# detention -> entries in their AppConfig.ready(); each should cost at most one query.
+TIMELINE_SOURCES: list[Callable[[Detention], Iterable[TimelineEntry]]] = []
+
+
+def _detainees_timeline(detention: Detention) -> Iterable[TimelineEntry]:
+    movements = list(detention.movements.select_related("from_facility", "to_facility"))
+    # After a transfer the detention's facility is the new centre; the admission was at the first one.
+    admitted_in = movements[0].from_facility if movements else detention.facility
+    yield TimelineEntry(
+        detention.admitted_at,
+        _("入所"),
+        _("%(facility)s，%(kind)s") % {"facility": admitted_in.name, "kind": detention.get_kind_display()},
+        "admission",
+    )
+    for movement in movements:
+        yield TimelineEntry(
+            movement.moved_at,
+            _("转所"),
+            _("由%(from)s转至%(to)s") % {"from": movement.from_facility.name, "to": movement.to_facility.name},
+            "movement",
+        )
+    for check in detention.health_checks.only("checked_at", "conclusion"):
+        yield TimelineEntry(check.checked_at, _("体检"), check.get_conclusion_display(), "health_check")
+    if detention.assessment_completed_at is not None:
+        yield TimelineEntry(detention.assessment_completed_at, _("完成入所评估"), "", "assessment")
+    for document in detention.documents.only("created_at", "title"):
+        yield TimelineEntry(document.created_at, _("上传材料"), document.title, "document")
+    if detention.released_at is not None:
+        yield TimelineEntry(detention.released_at, _("出所"), "", "release")
+
+
+TIMELINE_SOURCES.append(_detainees_timeline)
+
+
+def detention_timeline(detention: Detention) -> list[TimelineEntry]:
+    """Every part's entries, oldest first."""
+    entries = [entry for source in TIMELINE_SOURCES for entry in source(detention)]
+    return sorted(entries, key=lambda entry: entry.at)

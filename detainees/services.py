@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
-from security.fields import encrypted_lookup
+from security.fields import encrypted_lookup, lookup_hash_for
 
 from . import identity
 from .deadlines import assessment_due_at
 from .escalation import escalation_score
-from .models import Detention, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
+from .models import Detention, Document, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
 
 # Longest detention the law allows: 15 days, 20 when several administrative penalties are combined;
 # judicial detention up to 15 days. A little room for corrections by the platform.
@@ -87,6 +91,25 @@ def upsert_person(data: PersonInput) -> tuple[Person, bool]:
     created = person is None
     if created:
         person = Person(id_type=data.id_type, id_number=number)
+    fill_person(person, data, derived, created=created)
+    person.save()
+    for contact in data.family_contacts:
+        name = (contact.get("name") or "").strip()
+        relation = (contact.get("relation") or "").strip()
+        phone = (contact.get("phone") or "").strip()
+        # Fix: a person admitted again (or re-imported) brings the same contacts; they were added again
+        # on every intake. One row per name, relation and number (compared through the keyed hash).
+        if not name:
+            continue
+        phone_hash = lookup_hash_for(FamilyContact, "phone", phone)
+        if not person.family_contacts.filter(name=name, relation=relation, phone_hash=phone_hash).exists():
+            FamilyContact.objects.create(person=person, name=name, relation=relation, phone=phone)
+    return person, created
+
+
+def fill_person(person: Person, data: PersonInput, derived: dict, *, created: bool) -> None:
+    """What upsert_person (and record_intakes, for new people) writes into a person: blank values
+    never wipe what an existing record holds."""
     person.name = data.name.strip()
     person.unknown_identity_description = data.unknown_identity_description.strip()
     for attribute in ("phone", "household_address", "current_address", "employer"):
@@ -95,16 +118,6 @@ def upsert_person(data: PersonInput) -> tuple[Person, bool]:
             setattr(person, attribute, value)
     for attribute, value in derived.items():
         setattr(person, attribute, value)
-    person.save()
-    for contact in data.family_contacts:
-        if contact.get("name"):
-            FamilyContact.objects.create(
-                person=person,
-                name=contact["name"].strip(),
-                relation=contact.get("relation", "").strip(),
-                phone=contact.get("phone", "").strip(),
-            )
-    return person, created
 
 
 def check_detention_times(
@@ -174,26 +187,108 @@ def record_intake(
         detention_data.released_at is None
     ):
         raise ValidationError(_("此人已有一条在所记录，请先办理出所或转所"), code="already_in_custody")
-    detention = Detention(
-        person=person,
-        facility=detention_data.facility,
-        kind=detention_data.kind,
-        external_ref=ref,
-        decision_number=detention_data.decision_number.strip(),
-        handling_unit=detention_data.handling_unit.strip(),
-        reason=detention_data.reason.strip(),
-        admitted_at=detention_data.admitted_at,
-        detention_days=detention_data.detention_days,
-        scheduled_release_at=scheduled,
-        released_at=detention_data.released_at,
-        cell=detention_data.cell.strip(),
-        responsible_officer=detention_data.responsible_officer,
-        status=Detention.Status.RELEASED if detention_data.released_at else Detention.Status.IN_CUSTODY,
-    )
-    apply_due_time(detention)
+    detention = new_detention(person, detention_data, scheduled_release_at=scheduled)
     detention.full_clean(exclude=["person", "facility", "responsible_officer"])
     detention.save()
     return detention
+
+
+def new_detention(person: Person, data: DetentionInput, *, scheduled_release_at: datetime) -> Detention:
+    """The unsaved row that record_intake (and record_intakes) inserts, with its due time."""
+    detention = Detention(
+        person=person,
+        facility=data.facility,
+        kind=data.kind,
+        external_ref=data.external_ref.strip(),
+        decision_number=data.decision_number.strip(),
+        handling_unit=data.handling_unit.strip(),
+        reason=data.reason.strip(),
+        admitted_at=data.admitted_at,
+        detention_days=data.detention_days,
+        scheduled_release_at=scheduled_release_at,
+        released_at=data.released_at,
+        cell=data.cell.strip(),
+        responsible_officer=data.responsible_officer,
+        status=Detention.Status.RELEASED if data.released_at else Detention.Status.IN_CUSTODY,
+    )
+    apply_due_time(detention)
+    return detention
+
+
+@transaction.atomic
+def record_intakes(
+    items: list[tuple[PersonInput, DetentionInput]], *, acting_user: User | None, now: datetime | None = None
+) -> list[Detention]:
+    """record_intake for many rows at once (the platform imports), all or nothing: the same checks and
+    the same rows and audit events (the triggers fire for bulk inserts too), with one query per known
+    person (upsert_person's UPDATE) and a handful for the whole list instead of about eight per row.
+    Rows whose person appears twice in the list, or that bring family contacts, go through record_intake
+    itself, after the others."""
+    now = now or timezone.now()
+    prepared = []
+    for person_data, detention_data in items:
+        check_facility(detention_data.facility)
+        scheduled = scheduled_release(
+            detention_data.admitted_at, detention_data.detention_days, detention_data.scheduled_release_at
+        )
+        check_detention_times(
+            admitted_at=detention_data.admitted_at,
+            scheduled_release_at=scheduled,
+            released_at=detention_data.released_at,
+            now=now,
+        )
+        number, derived = normalize_identity(person_data)
+        if not person_data.name.strip():
+            raise ValidationError({"name": _("请填写姓名")})
+        number_hash = lookup_hash_for(Person, "id_number", number)
+        prepared.append((person_data, detention_data, scheduled, number, number_hash, derived))
+    given = [ref for ref in (row[1].external_ref.strip() for row in prepared) if ref]
+    if len(set(given)) != len(given):
+        raise ValidationError({"external_ref": _("入所编号重复")})
+    # Unordered on purpose: first() would order by id and walk the whole table when no ref is taken.
+    taken = list(Detention.objects.filter(external_ref__in=given).values_list("external_ref", flat=True)[:1])
+    if taken:
+        raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": taken[0]}})
+    known = {
+        (person.id_type, person.id_number_hash): person
+        for person in Person.objects.filter(
+            id_type__in={row[0].id_type for row in prepared},  # the leading column of the unique index
+            id_number_hash__in={row[4] for row in prepared if row[4]},
+        )
+    }
+    one_by_one, rows, new_people, seen = [], [], [], set()
+    for person_data, detention_data, scheduled, number, number_hash, derived in prepared:
+        key = (person_data.id_type, number_hash)
+        if not number_hash or key in seen or person_data.family_contacts:
+            one_by_one.append((person_data, detention_data))
+            continue
+        seen.add(key)
+        person = known.get(key)
+        if person is None:
+            person = Person(id_type=person_data.id_type, id_number=number)
+            fill_person(person, person_data, derived, created=True)
+            new_people.append(person)
+        else:
+            fill_person(person, person_data, derived, created=False)
+            person.save()  # as upsert_person saves a known person
+        rows.append((person, detention_data, scheduled))
+    entering = [person.pk for person, data, _s in rows if person.pk and data.released_at is None]
+    if entering and Detention.objects.filter(person_id__in=entering, status=Detention.Status.IN_CUSTODY).exists():
+        raise ValidationError(_("此人已有一条在所记录，请先办理出所或转所"), code="already_in_custody")
+    Person.objects.bulk_create(new_people)
+    detentions = []
+    for person, detention_data, scheduled in rows:
+        detention = new_detention(person, detention_data, scheduled_release_at=scheduled)
+        # The constraints were checked above for the whole list (and the database enforces them): only
+        # the field checks of record_intake's full_clean remain, without a query per row.
+        detention.full_clean(
+            exclude=["person", "facility", "responsible_officer"], validate_unique=False, validate_constraints=False
+        )
+        detentions.append(detention)
+    Detention.objects.bulk_create(detentions)
+    for person_data, detention_data in one_by_one:
+        detentions.append(record_intake(person_data, detention_data, acting_user=acting_user, now=now))
+    return detentions
 
 
 EDITABLE_FIELDS = (
@@ -220,7 +315,11 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
         raise ValueError(f"not editable here: {sorted(unknown)}")
     for name, value in changes.items():
         setattr(detention, name, value.strip() if isinstance(value, str) else value)
-    if "detention_days" in changes and "scheduled_release_at" not in changes and detention.detention_days:
+    # The scheduled release is admission + days unless given: it follows a corrected admission too, and
+    # a cleared one (None: "not given") is computed from the days, or refused when there are none.
+    release_cleared = "scheduled_release_at" in changes and changes["scheduled_release_at"] is None
+    days_apply = {"detention_days", "admitted_at"} & changes.keys() and "scheduled_release_at" not in changes
+    if release_cleared or (days_apply and detention.detention_days):
         detention.scheduled_release_at = scheduled_release(detention.admitted_at, detention.detention_days, None)
     check_detention_times(
         admitted_at=detention.admitted_at,
@@ -233,6 +332,9 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
     ):
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": detention.external_ref}})
     apply_due_time(detention)
+    # Fix: the edits were saved unchecked (a kind outside the choices, a cell too long for its column);
+    # the same model validation as at intake.
+    detention.full_clean(exclude=["person", "facility", "responsible_officer"])
     detention.save()
     return detention
 
@@ -281,6 +383,11 @@ def transfer_detention(
         raise ValidationError({"to_facility": _("转入拘留所与当前拘留所相同")})
     if not detention.admitted_at <= moved_at <= now:
         raise ValidationError({"moved_at": _("转所时间应在入所时间与当前时间之间")})
+    # Fix: a transfer dated before the previous one made the chain of movements contradict itself (the
+    # person would leave a centre before arriving there).
+    last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
+    if last_move is not None and moved_at < last_move:
+        raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,
@@ -318,21 +425,26 @@ def complete_assessment(
         raise ValidationError({"risk_level": _("请选择风险等级")})
     if screening_result not in IntakeAssessment.Screening.values:
         raise ValidationError({"screening_result": _("请选择纠纷排查结果")})
+    # Fix: the score was computed from the tags as given, so a tag sent twice counted twice while it
+    # was stored once; score the stored set.
+    risk_tags = sorted(set(risk_tags))
     score, reasons = escalation_score(risk_tags=risk_tags, risk_level=risk_level, screening_result=screening_result)
     assessment, created = IntakeAssessment.objects.update_or_create(
         detention=detention,
+        # Fix: completed_by was overwritten by a correction while completed_at kept the first time, so
+        # the pair named someone who had not completed it then. Both describe the first completion (what
+        # the KPI counts); who corrected it, and when, is in the audit trail.
         defaults={
-            "risk_tags": sorted(set(risk_tags)),
+            "risk_tags": risk_tags,
             "risk_level": risk_level,
             "screening_result": screening_result,
             "needs": needs.strip(),
             "notes": notes.strip(),
             "escalation_score": score,
             "escalation_reasons": reasons,
-            "completed_by": acting_user,
         },
         create_defaults={
-            "risk_tags": sorted(set(risk_tags)),
+            "risk_tags": risk_tags,
             "risk_level": risk_level,
             "screening_result": screening_result,
             "needs": needs.strip(),
@@ -364,10 +476,14 @@ def record_health_check(
     mental_state: str = "",
 ) -> tuple[HealthCheck, bool]:
     """Idempotent on the health platform's reference; returns (check, created)."""
+    external_ref = external_ref.strip()
+    # Fix: a blank reference was accepted, and every later blank one overwrote that same row.
+    if not external_ref:
+        raise ValidationError({"external_ref": _("请填写体检编号")})
     if conclusion not in HealthCheck.Conclusion.values:
         raise ValidationError({"conclusion": _("体检结论应为适宜、暂缓或不宜参加调解")})
     check, created = HealthCheck.objects.update_or_create(
-        external_ref=external_ref.strip(),
+        external_ref=external_ref,
         defaults={
             "detention": detention,
             "checked_at": checked_at,
@@ -378,3 +494,69 @@ def record_health_check(
         },
     )
     return check, created
+
+
+# The file types a case document may have, told by their first bytes (never by the name or the type the
+# browser declares, both chosen by the sender): (signature, content type, file extension).
+DOCUMENT_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+DOCUMENT_EXTENSIONS = {content_type: extension for _signature, content_type, extension in DOCUMENT_SIGNATURES}
+
+
+def document_content_type(head: bytes) -> str | None:
+    """The content type of a file starting with `head`, or None when it is not a PDF, JPEG or PNG."""
+    for signature, content_type, _extension in DOCUMENT_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def check_document_file(upload: UploadedFile) -> str:
+    """The content type of an upload; ValidationError when it is too large or of another type."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(_("文件过大：不能超过 %(size)s") % {"size": filesizeformat(limit)}, code="too_large")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = document_content_type(head)
+    if content_type is None:
+        raise ValidationError(_("只能上传 PDF、JPEG 或 PNG 文件（按文件内容判断，而非扩展名）"), code="file_type")
+    return content_type
+
+
+@transaction.atomic
+def add_document(
+    detention: Detention, *, kind: str, title: str, upload: UploadedFile, acting_user: User | None
+) -> Document:
+    """Store an uploaded file with the detention, under a random name in the private storage."""
+    if kind not in Document.Kind.values:
+        raise ValidationError({"kind": _("请选择材料类型")})
+    if not title.strip():
+        raise ValidationError({"title": _("请填写标题")})
+    content_type = check_document_file(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        detention=detention,
+        kind=kind,
+        title=title.strip(),
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=acting_user,
+    )
+    # The name is random (models.document_upload_to); the sender's file name is not kept.
+    document.file.save("upload", upload, save=False)
+    # A failed INSERT must not leave the file behind.
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document

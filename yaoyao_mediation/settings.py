@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "prune-rate-limit-counters": {"task": "security.tasks.prune_rate_limit_counters", "schedule": 60 * 60},
     # Level-triggered: picks up every delivery whose next_attempt_at has passed, however long beat was down.
     "dispatch-notifications": {"task": "notifications.tasks.dispatch_due_notifications", "schedule": 30},
+    # Level-triggered: imports whose task was lost are queued again; unconfirmed uploads expire.
+    "sweep-imports": {"task": "detainees.tasks.sweep_imports", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -247,6 +249,8 @@ STORAGES = {
 }
 # Uploaded case documents live outside the web root and are served only by permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Largest case document (PDF, JPEG, PNG) an officer may upload; nginx's client_max_body_size must allow it.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 # --- E-mail --------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -289,6 +293,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another ("kind", "status") need a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "DetentionKindEnum": "detainees.models.Detention.Kind",
+        "ImportKindEnum": "detainees.models.ImportLog.Kind",
+        "ImportStatusEnum": "detainees.models.ImportLog.Status",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------
@@ -346,6 +356,19 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maxim
 # A delivery "sending" for longer than this belongs to a worker that died: it goes back to pending.
 # Must stay well above the longest single send (the e-mail and webhook timeouts).
 NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=60)
+
+# --- Imports from the custody and health platforms (owned by detainees/imports) -----------------
+# Uploads above this size are refused before they are read; nginx already stops bodies above 20 MB.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+# A confirmed file with more rows than this is applied by a Celery worker, with a progress bar; a
+# smaller one within the request.
+IMPORT_SYNC_MAX_ROWS = env_int("IMPORT_SYNC_MAX_ROWS", 500, minimum=0)
+# Rows per transaction when applying: progress is real and memory stays flat however long the file.
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 500, minimum=1, maximum=10000)
+# Rows of one JSON push to /api/v1/imports/...: pushes are applied within the request.
+IMPORT_API_MAX_ROWS = env_int("IMPORT_API_MAX_ROWS", 5000, minimum=1)
+# An upload checked but neither confirmed nor discarded is discarded after this long, with its file.
+IMPORT_UNCONFIRMED_HOURS = env_int("IMPORT_UNCONFIRMED_HOURS", 24, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ if "staff" in settings.URL_GROUPS:
         path("i18n/", include("django.conf.urls.i18n")),
         path("audit/", include("audit.urls")),
         path("inbox/", include("notifications.urls")),
+        path("detainees/", include("detainees.urls")),
         path("", include("accounts.urls")),
     ]
 

@@ -6,7 +6,6 @@ import django.contrib.postgres.fields
 import django.core.files.storage
 import django.db.models.deletion
 import django.db.models.fields.json
-import pathlib
 import pghistory.utils
 import pgtrigger.compiler
 import pgtrigger.migrations
@@ -107,7 +106,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('kind', models.CharField(choices=[('decision_notice', '拘留决定书'), ('legal_document', '法律文书'), ('health_report', '体检报告'), ('agreement', '调解协议书'), ('other', '其他材料')], max_length=24, verbose_name='材料类型')),
                 ('title', models.CharField(max_length=128, verbose_name='标题')),
-                ('file', models.FileField(storage=django.core.files.storage.FileSystemStorage(location=pathlib.PurePosixPath('/work/main/.devdata/media')), upload_to=detainees.models.document_upload_to, verbose_name='文件')),
+                ('file', models.FileField(storage=django.core.files.storage.FileSystemStorage(), upload_to=detainees.models.document_upload_to, verbose_name='文件')),
                 ('content_type', models.CharField(editable=False, max_length=64)),
                 ('size', models.PositiveIntegerField(editable=False)),
                 ('sha256', models.CharField(editable=False, max_length=64)),
@@ -133,7 +132,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('kind', models.CharField(choices=[('decision_notice', '拘留决定书'), ('legal_document', '法律文书'), ('health_report', '体检报告'), ('agreement', '调解协议书'), ('other', '其他材料')], max_length=24, verbose_name='材料类型')),
                 ('title', models.CharField(max_length=128, verbose_name='标题')),
-                ('file', models.FileField(storage=django.core.files.storage.FileSystemStorage(location=pathlib.PurePosixPath('/work/main/.devdata/media')), upload_to=detainees.models.document_upload_to, verbose_name='文件')),
+                ('file', models.FileField(storage=django.core.files.storage.FileSystemStorage(), upload_to=detainees.models.document_upload_to, verbose_name='文件')),
                 ('content_type', models.CharField(editable=False, max_length=64)),
                 ('size', models.PositiveIntegerField(editable=False)),
                 ('sha256', models.CharField(editable=False, max_length=64)),
@@ -199,7 +198,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('upload', '上传文件'), ('api', '接口推送'), ('command', '命令行')], max_length=8, verbose_name='来源')),
                 ('file_name', models.CharField(blank=True, max_length=255, verbose_name='文件名')),
                 ('checksum', models.CharField(max_length=64, verbose_name='文件校验值 (SHA-256)')),
-                ('stored_file', models.FileField(blank=True, storage=django.core.files.storage.FileSystemStorage(location=pathlib.PurePosixPath('/work/main/.devdata/media')), upload_to='imports/')),
+                ('stored_file', models.FileField(blank=True, storage=django.core.files.storage.FileSystemStorage(), upload_to='imports/')),
                 ('status', models.CharField(choices=[('checked', '已预检'), ('queued', '排队中'), ('running', '导入中'), ('done', '已完成'), ('failed', '失败'), ('discarded', '已放弃')], default='checked', max_length=10, verbose_name='状态')),
                 ('only_valid_rows', models.BooleanField(default=False, verbose_name='仅导入有效行')),
                 ('total_rows', models.PositiveIntegerField(default=0)),

@@ -1,0 +1,16 @@
+"""Celery tasks of detainees: ids in, the work in detainees.imports."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import imports
+
+
+@shared_task
+def apply_import(import_id: int) -> None:
+    imports.apply_import(import_id)
+
+
+@shared_task
+def sweep_imports() -> None:
+    imports.sweep_imports(now=timezone.now())

@@ -1,0 +1,296 @@
+"""The centre's worklist: people in custody with the assessment state on both sides of its due time,
+filters, the search sent by POST, keyset pagination and a query count that does not grow with rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Role
+from detainees import services, views
+from detainees.models import Detention
+from detainees.selectors import WorklistCursor
+from tests.conftest import make_person
+
+from .conftest import ID_MAN, ID_WOMAN, PHONE, local, resident_id
+
+WORKLIST = "/detainees/"
+# session, user, membership (+ organization), the rows (person and officer joined, open leads
+# annotated), the inbox's unread count.
+WORKLIST_QUERIES = 5
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+def names(response) -> list[str]:
+    return [row.person.name for row in response.context["rows"]]
+
+
+def state_of(client, detention: Detention) -> str:
+    [row] = [row for row in client.get(WORKLIST).context["rows"] if row.pk == detention.pk]
+    return row.state
+
+
+# --- the due time, both sides ------------------------------------------------------------------------
+
+
+def test_the_worklist_shows_the_assessment_state_on_both_sides_of_the_due_time(make_detention, officer_a, client_for):
+    detention = make_detention()  # admitted 2026-03-02 15:00: due 2026-03-05 23:59:59.999999
+    due = detention.assessment_due_at
+    assert due == local(2026, 3, 5, 23, 59, 59, 999999)
+    client = client_for(officer_a)
+
+    expectations = [
+        (due - timedelta(days=1), "open", "待评估"),
+        (due - timedelta(days=1) + timedelta(microseconds=1), "due_soon", "即将到期"),
+        (due, "due_soon", "即将到期"),
+        (due + timedelta(microseconds=1), "overdue", "已逾期"),
+    ]
+    for moment, state, label in expectations:
+        with time_machine.travel(moment, tick=False):
+            response = client.get(WORKLIST)
+            assert [row.state for row in response.context["rows"]] == [state], moment
+            assert label in html_of(response)
+            assert names(client.get(WORKLIST, {"overdue": "on"})) == (["赵建军"] if state == "overdue" else [])
+            assert names(client.get(WORKLIST, {"due_soon": "on"})) == (["赵建军"] if state == "due_soon" else [])
+
+    with time_machine.travel(due + timedelta(hours=1), tick=False):
+        services.complete_assessment(
+            detention, risk_tags=[], risk_level="low", screening_result="none_found", acting_user=officer_a
+        )
+        assert state_of(client, detention) == "done"
+        assert names(client.get(WORKLIST, {"overdue": "on"})) == []
+
+
+# --- what the rows show --------------------------------------------------------------------------------
+
+
+def test_the_rows_show_masked_numbers_days_to_release_and_no_leads_yet(make_detention, officer_a, client_for):
+    make_detention(responsible_officer=officer_a, cell="3 号监室")  # release 2026-03-12 15:00
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        response = client_for(officer_a).get(WORKLIST)
+
+    html = html_of(response)
+    assert "330281********1233" in html and "138****1234" in html
+    assert ID_MAN not in html and PHONE not in html
+    assert "还有 2 天" in html
+    assert "张明" in html  # the responsible officer
+    [row] = response.context["rows"]
+    assert row.open_leads is None  # the disputes app fills the column (selectors.OPEN_LEADS_COUNT_HOOKS)
+    assert "<td>—</td>" in html
+
+
+def test_released_and_other_centres_people_are_not_on_the_worklist(make_detention, officer_a, orgs, client_for):
+    make_detention(name="在所甲", id_number=resident_id(1))
+    make_detention(
+        name="已出所乙",
+        id_number=resident_id(2),
+        admitted_at=local(2026, 3, 1, 9, 0),
+        released_at=local(2026, 3, 6, 9, 0),
+    )
+    make_detention(name="慈溪丙", id_number=resident_id(3), facility=orgs.centre_b)
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        assert names(client_for(officer_a).get(WORKLIST)) == ["在所甲"]
+
+
+# --- filters ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def centre_a_people(make_detention, officer_a, orgs):
+    """Four people in custody at centre A on 2026-03-10 09:00, each matching one filter."""
+    colleague = make_person("yy_officer2", "李强", orgs.centre_a, Role.OFFICER)
+    overdue = make_detention(
+        name="逾期甲", id_number=resident_id(1), admitted_at=local(2026, 3, 5, 10, 0), responsible_officer=colleague
+    )
+    due_soon = make_detention(
+        name="将到期乙", id_number=resident_id(2), admitted_at=local(2026, 3, 7, 8, 0), responsible_officer=officer_a
+    )
+    make_detention(name="待评估丙", id_number=resident_id(3), admitted_at=local(2026, 3, 9, 10, 0))
+    risky = make_detention(
+        name="高风险丁", id_number=resident_id(4), admitted_at=local(2026, 3, 6, 10, 0), responsible_officer=colleague
+    )
+    services.complete_assessment(
+        risky,
+        risk_tags=["violence"],
+        risk_level="high",
+        screening_result="none_found",
+        acting_user=officer_a,
+        now=local(2026, 3, 7, 10, 0),
+    )
+    return {"overdue": overdue, "due_soon": due_soon, "risky": risky}
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({}, ["逾期甲", "高风险丁", "将到期乙", "待评估丙"]),  # soonest release first
+        ({"mine": "on"}, ["将到期乙"]),
+        ({"overdue": "on"}, ["逾期甲"]),
+        ({"due_soon": "on"}, ["将到期乙"]),
+        ({"high_risk": "on"}, ["高风险丁"]),
+        ({"mine": "on", "overdue": "on"}, []),
+    ],
+)
+def test_the_filters(centre_a_people, officer_a, client_for, query, expected):
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        response = client_for(officer_a).get(WORKLIST, query)
+
+    assert names(response) == expected
+
+
+# --- the search, by POST ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(make_detention, orgs):
+    make_detention(name="赵建军", id_number=ID_MAN)
+    make_detention(name="钱芳", id_number=ID_WOMAN, admitted_at=local(2026, 3, 3, 9, 0))
+    make_detention(name="赵建国", id_number=resident_id(7), facility=orgs.centre_b)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (ID_MAN, ["赵建军"]),
+        (" 3302 8119 8503 1512 33 ", ["赵建军"]),  # spaces are no part of the number
+        ("３３０２８１１９９００１０１１２４３", ["钱芳"]),  # full-width digits
+        ("钱芳", ["钱芳"]),
+        ("建", ["赵建军"]),  # part of a name; 赵建国 is at another centre
+        ("330281", []),  # part of a number does not match: only the whole number is looked up
+        ("王", []),
+    ],
+)
+def test_the_search_by_post_finds_by_exact_id_number_or_by_name(searchable, officer_a, client_for, text, expected):
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        response = client_for(officer_a).post(WORKLIST, {"q": text})
+
+    assert response.status_code == 200
+    assert names(response) == expected
+    # The search term travels in the body only: not in the URL, and the results stay masked.
+    assert response.request["PATH_INFO"] == WORKLIST
+    assert response.request.get("QUERY_STRING", "") == ""
+    html = html_of(response)
+    table = html[html.index("<table") : html.index("</table>")]
+    assert ID_MAN not in table and ID_WOMAN not in table
+    assert "查找结果" in html
+    # The page holds what was typed (in the search box): the browser must not keep it.
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_search_finds_released_people_of_the_centre_too(make_detention, officer_a, client_for):
+    make_detention(admitted_at=local(2026, 3, 1, 9, 0), released_at=local(2026, 3, 6, 9, 0))
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        response = client_for(officer_a).post(WORKLIST, {"q": ID_MAN})
+
+    assert names(response) == ["赵建军"]
+    assert "已出所" in html_of(response)
+
+
+def test_an_old_15_digit_number_finds_the_person(make_detention, officer_a, client_for):
+    make_detention(id_number="330281850315123")  # stored as 330281198503151233
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        assert names(client_for(officer_a).post(WORKLIST, {"q": "330281850315123"})) == ["赵建军"]
+        assert names(client_for(officer_a).post(WORKLIST, {"q": ID_MAN})) == ["赵建军"]
+
+
+def test_an_empty_search_shows_the_error_and_no_rows(searchable, officer_a, client_for):
+    response = client_for(officer_a).post(WORKLIST, {"q": "  "})
+
+    assert response.context["rows"] == []
+    assert "该字段是必填项" in html_of(response)
+
+
+# --- pagination -------------------------------------------------------------------------------------------
+
+
+def test_the_worklist_pages_with_an_opaque_cursor(make_detention, officer_a, client_for, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for serial in range(5):
+        make_detention(
+            name=f"人员{serial}", id_number=resident_id(serial), admitted_at=local(2026, 3, 2, 9, 0), detention_days=10
+        )  # the same release time: the id breaks the tie
+    client = client_for(officer_a)
+
+    seen, url, pages = [], WORKLIST, 0
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        while url:
+            response = client.get(url if url.startswith("/") else WORKLIST + url)
+            seen += names(response)
+            url = response.context["next_url"]
+            pages += 1
+            if url:
+                token = url.split("after=")[1]
+                assert "2026" not in token  # opaque, not a readable date
+                assert WorklistCursor.decode(token).pk == response.context["rows"][-1].pk
+
+    assert pages == 3
+    assert seen == [f"人员{serial}" for serial in range(5)]
+
+
+def test_a_search_pages_by_post_too(make_detention, officer_a, client_for, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for serial in range(3):
+        make_detention(name=f"赵{serial}", id_number=resident_id(serial))
+    client = client_for(officer_a)
+
+    first = client.post(WORKLIST, {"q": "赵"})
+    second = client.post(WORKLIST, {"q": "赵", "after": first.context["next_cursor"]})
+
+    assert names(first) + names(second) == ["赵0", "赵1", "赵2"]
+    assert second.context["next_cursor"] is None
+    assert f'name="after" value="{first.context["next_cursor"]}"' in html_of(first)
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "MjAyNi0wMy0xMg", "!!!"])
+def test_a_forged_cursor_is_a_bad_request(officer_a, client_for, cursor):
+    assert client_for(officer_a).get(WORKLIST, {"after": cursor}).status_code == 400
+
+
+# --- the query count -------------------------------------------------------------------------------------
+
+
+def worklist_queries(client) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(WORKLIST)
+    return len(queries), len(response.context["rows"])
+
+
+def test_the_query_count_is_the_same_for_5_and_50_rows(make_detention, officer_a, orgs, client_for):
+    colleague = make_person("yy_officer2", "李强", orgs.centre_a, Role.OFFICER)
+
+    def add(serials):
+        for serial in serials:
+            detention = make_detention(
+                name=f"人员{serial}",
+                id_number=resident_id(serial),
+                responsible_officer=(officer_a, colleague, None)[serial % 3],
+            )
+            if serial % 2:
+                services.complete_assessment(
+                    detention,
+                    risk_tags=["family_conflict"],
+                    risk_level="medium",
+                    screening_result="leads_found",
+                    acting_user=officer_a,
+                    now=local(2026, 3, 3, 9, 0),
+                )
+
+    client = client_for(officer_a)
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        add(range(5))
+        small = worklist_queries(client)
+        add(range(5, 50))
+        large = worklist_queries(client)
+
+    assert small == (WORKLIST_QUERIES, 5)
+    assert large == (WORKLIST_QUERIES, 50)
