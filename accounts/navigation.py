@@ -43,16 +43,12 @@ ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
 }
 
 
-# Shown to every signed-in role, after its own items.
-EVERY_ROLE_NAVIGATION: list[tuple[str, str, dict]] = [(_("消息"), "notifications:inbox", {})]
-
-
 def navigation_for(membership: Membership | None) -> list[NavItem]:
     if membership is None:
         return []
     role = Role(membership.role)
     items = [NavItem(str(_("工作台")), reverse("accounts:dashboard", kwargs={"role": role.value}))]
-    for label, name, kwargs in [*ROLE_NAVIGATION[role], *EVERY_ROLE_NAVIGATION]:
+    for label, name, kwargs in ROLE_NAVIGATION[role]:
         try:
             items.append(NavItem(str(label), reverse(name, kwargs=kwargs)))
         except NoReverseMatch:

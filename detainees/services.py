@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,12 +163,20 @@ def check_facility(facility: Organization) -> None:
         raise ValidationError({"facility": _("只能选择拘留所")})
 
 
-@transaction.atomic
 def record_intake(
     person_data: PersonInput, detention_data: DetentionInput, *, acting_user: User | None, now: datetime | None = None
 ) -> Detention:
     """A new detention (and the person, found by document number or created)."""
-    now = now or timezone.now()
+    try:
+        return _record_intake(person_data, detention_data, now=now or timezone.now())
+    except IntegrityError as exc:
+        # Two intakes of the same new person or platform reference at the same moment: the checks
+        # above both passed, the unique constraints stopped the second. Tell that user, not a 500.
+        raise ValidationError(_("同一人员或入所编号正在被同时登记，请刷新后核对"), code="conflict") from exc
+
+
+@transaction.atomic
+def _record_intake(person_data: PersonInput, detention_data: DetentionInput, *, now: datetime) -> Detention:
     check_facility(detention_data.facility)
     scheduled = scheduled_release(
         detention_data.admitted_at, detention_data.detention_days, detention_data.scheduled_release_at

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from detainees import services
 from detainees.models import Detention, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
@@ -498,3 +500,40 @@ def test_a_correction_to_a_platform_reference_already_taken_is_refused(orgs):
         services.update_detention(other, changes={"external_ref": "JLS-1"}, acting_user=None, now=FIXED_NOW)
 
     assert caught.value.message_dict == {"external_ref": ["入所编号 JLS-1 已存在"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_tells_the_second_of_two_simultaneous_intakes_of_one_reference(orgs):
+    """Both intakes pass the existence checks; the unique constraint stops one, reported as a
+    ValidationError, not an IntegrityError (a 500 in the pages and the API)."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def intake(number: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            services.record_intake(
+                services.PersonInput(id_type=Person.IdType.PASSPORT, id_number=number, name="并发"),
+                services.DetentionInput(
+                    facility=orgs.centre_a,
+                    kind=Detention.Kind.ADMINISTRATIVE,
+                    admitted_at=timezone.now() - timedelta(hours=1),
+                    detention_days=5,
+                    external_ref="RACE-1",
+                ),
+                acting_user=None,
+            )
+            outcomes.append("saved")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=intake, args=(number,)) for number in ("E1000001", "E1000002")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert Detention.objects.filter(external_ref="RACE-1").count() == 1
