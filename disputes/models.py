@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, TimeStampedModel, User
 from audit.tracking import track
-from detainees.models import Detention
+from detainees.models import Detention, IntakeAssessment
 from security.fields import EncryptedTextField
 from security.normalizers import normalize_phone
 
@@ -77,10 +77,8 @@ class DisputeLead(TimeStampedModel):
         PUBLIC_APPLICATION = "public_application", _("调解申请")
         OTHER = "other", _("其他")
 
-    class RiskLevel(models.TextChoices):
-        LOW = "low", _("低")
-        MEDIUM = "medium", _("中")
-        HIGH = "high", _("高")
+    # One low/medium/high scale for the whole case: the intake assessment's.
+    RiskLevel = IntakeAssessment.RiskLevel
 
     CLOSED = frozenset({Status.RESOLVED, Status.PARTLY_RESOLVED, Status.UNRESOLVED, Status.WITHDRAWN})
     # The one table of allowed moves; disputes.services checks it inside the locked transaction.
