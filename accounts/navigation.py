@@ -20,18 +20,24 @@ class NavItem:
 ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     Role.OFFICER: [
         (_("工作清单"), "detainees:worklist", {}),
+        (_("矛盾线索"), "disputes:lead_list", {}),
+        (_("调解室日程"), "disputes:calendar", {}),
         (_("新建入所"), "detainees:intake", {}),
         (_("数据导入"), "detainees:import_list", {}),
     ],
     Role.CENTRE_LEADER: [
         (_("工作清单"), "detainees:worklist", {}),
+        (_("矛盾线索"), "disputes:lead_list", {}),
+        (_("调解室日程"), "disputes:calendar", {}),
+        (_("调解室"), "disputes:room_list", {}),
+        (_("社会监督员名册"), "disputes:volunteer_list", {}),
         (_("新建入所"), "detainees:intake", {}),
         (_("数据导入"), "detainees:import_list", {}),
     ],
-    Role.COURT_STAFF: [],
-    Role.COURT_MEDIATOR: [],
-    Role.AGENCY_STAFF: [],
-    Role.VOLUNTEER: [],
+    Role.COURT_STAFF: [(_("调解安排"), "disputes:session_list", {}), (_("司法确认"), "disputes:confirmation_list", {})],
+    Role.COURT_MEDIATOR: [(_("调解安排"), "disputes:session_list", {})],
+    Role.AGENCY_STAFF: [(_("调解安排"), "disputes:session_list", {})],
+    Role.VOLUNTEER: [(_("调解安排"), "disputes:session_list", {})],
     Role.SUPERVISOR: [(_("辖区机构"), "accounts:organizations", {})],
     Role.SYSTEM_ADMIN: [
         (_("辖区机构"), "accounts:organizations", {}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -29,6 +31,8 @@ def dashboard(request: HttpRequest, role: str) -> HttpResponse:
         raise PermissionDenied
     builder = DASHBOARD_CONTEXT[Role(role)]
     context = {"role": Role(role), "organization": membership.organization, **builder(membership)}
+    for extend in DASHBOARD_HOOKS:
+        context.update(extend(request.user, Role(role)))
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -79,6 +83,11 @@ def _centre_context(membership: Membership) -> dict:
 def _partner_context(membership: Membership) -> dict:
     org = membership.organization
     return {"team": _team(org), "partners": _county_partners(org)}
+
+
+# Apps above accounts (DESIGN.md §3) add to the dashboards from their AppConfig.ready(): each hook is
+# (user, role) -> extra template context, e.g. disputes' upcoming sessions, so accounts never imports them.
+DASHBOARD_HOOKS: list[Callable[[User, Role], dict]] = []
 
 
 def _supervisor_context(membership: Membership) -> dict:

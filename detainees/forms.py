@@ -335,6 +335,7 @@ class WorklistFilterForm(forms.Form):
     due_soon = forms.BooleanField(label=_("评估即将到期"), required=False)
     overdue = forms.BooleanField(label=_("评估已逾期"), required=False)
     high_risk = forms.BooleanField(label=_("高风险"), required=False)
+    custody_clock = forms.BooleanField(label=_("出所前仍有未结线索"), required=False)
 
     def filters(self) -> WorklistFilters:
         if not self.is_valid():

@@ -27,6 +27,10 @@ DUE_SOON = timedelta(days=1)
 # e.g. a tendency to violence with a high risk level (4 + 3), or self-harm with a family conflict and
 # debts under enforcement (3 + 2 + 2).
 HIGH_RISK_SCORE = 6
+# The custody clock, a rule of the disputes app (disputes.selectors.CUSTODY_CLOCK) repeated here because
+# detainees may not import disputes: a lead still open two days before the scheduled release is
+# flagged on the worklist, while there is still time to settle it or to prepare the hand-over.
+CUSTODY_CLOCK = timedelta(days=2)
 
 
 def staff_facility_id(user) -> int | None:
@@ -136,6 +140,7 @@ class WorklistFilters:
     due_soon: bool = False
     overdue: bool = False
     high_risk: bool = False
+    custody_clock: bool = False
 
 
 def worklist(
@@ -154,6 +159,10 @@ def worklist(
         rows = assessment_overdue(rows, now=now)
     if filters.high_risk:
         rows = rows.filter(escalation_score__gte=HIGH_RISK_SCORE)
+    if filters.custody_clock:
+        rows = rows.alias(clock_open_leads=open_leads_count()).filter(
+            clock_open_leads__gt=0, scheduled_release_at__lte=now + CUSTODY_CLOCK
+        )
     if after is not None:
         rows = rows.filter(
             Q(scheduled_release_at__gt=after.scheduled_release_at)
@@ -191,6 +200,16 @@ def search(user, text: str, *, after: WorklistCursor | None = None) -> QuerySet[
             | Q(scheduled_release_at=after.scheduled_release_at, pk__gt=after.pk)
         )
     return _worklist_rows(rows)
+
+
+def custody_clock_running(detention: Detention, *, now: datetime) -> bool:
+    """A worklist row (annotated with open_leads) whose person is still in custody, has an open lead
+    and leaves within CUSTODY_CLOCK."""
+    return (
+        detention.is_in_custody
+        and bool(getattr(detention, "open_leads", None))
+        and now >= detention.scheduled_release_at - CUSTODY_CLOCK
+    )
 
 
 def days_until(moment: datetime, *, now: datetime) -> int:

@@ -80,7 +80,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     for row in page["rows"]:
         row.state = selectors.assessment_state(row, now=now)
         row.days_to_release = selectors.days_until(row.scheduled_release_at, now=now)
-    context.update(page, now=now, high_risk_score=selectors.HIGH_RISK_SCORE)
+        row.clock_running = selectors.custody_clock_running(row, now=now)
+    context.update(
+        page, now=now, high_risk_score=selectors.HIGH_RISK_SCORE, custody_clock_days=selectors.CUSTODY_CLOCK.days
+    )
     response = render(request, "detainees/worklist.html", context)
     if request.method == "POST":
         # The search box holds what was typed, perhaps a whole ID number: not for the browser's cache.

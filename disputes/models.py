@@ -1,15 +1,21 @@
-"""Disputes: rooms, dispute leads with their parties and state transitions (plans, sessions and
-agreements follow)."""
+"""Disputes: rooms, dispute leads and their parties, the one-person-one-plan, the volunteer roster,
+mediation sessions with room booking, outcomes, agreements and judicial confirmation (DESIGN.md §3)."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Organization, TimeStampedModel, User
 from audit.tracking import track
-from detainees.models import Detention, IntakeAssessment
+from detainees.models import Detention, IntakeAssessment, private_storage
 from security.fields import EncryptedTextField
 from security.normalizers import normalize_phone
 
@@ -170,3 +176,396 @@ class LeadTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+# --- one-person-one-plan (一人一策) ------------------------------------------------------------------
+
+
+@track()
+class ResolutionPlan(TimeStampedModel):
+    """The plan for one lead, approved or returned by a centre leader. One row per lead; each
+    decision is kept in PlanReview."""
+
+    class Method(models.TextChoices):
+        LISTENING = "listening", _("倾听疏导")
+        COUNSELLING = "counselling", _("心理疏导")
+        FAMILY_PERSUASION = "family_persuasion", _("亲情规劝")
+        LEGAL_EXPLANATION = "legal_explanation", _("释法明理")
+        JOINT_MEDIATION = "joint_mediation", _("联合调解")
+        JUDICIAL_CONFIRMATION = "judicial_confirmation", _("司法确认")
+        ASSISTANCE = "assistance", _("帮扶救助")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待审批")
+        APPROVED = "approved", _("已批准")
+        RETURNED = "returned", _("已退回")
+
+    lead = models.OneToOneField(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.CASCADE, related_name="plan")
+    analysis = models.TextField(_("矛盾分析"))
+    strategy = models.TextField(_("化解策略"))
+    methods = ArrayField(
+        models.CharField(max_length=24, choices=Method.choices), verbose_name=_("化解方法"), default=list
+    )
+    # Partner organizations the plan needs (KPI 7, DESIGN.md §6); empty when the centre works alone.
+    agencies_needed = models.ManyToManyField(Organization, verbose_name=_("需协作单位"), blank=True, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(User, verbose_name=_("制定人"), null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("审批人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("一人一策方案")
+        verbose_name_plural = pgettext_lazy("plural", "一人一策方案")
+
+    def __str__(self) -> str:
+        return f"{self.lead} · {self.get_status_display()}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class PlanReview(models.Model):
+    """A leader's decision on a submitted plan, kept for good (the plan row shows only the latest)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("批准")
+        RETURNED = "returned", _("退回")
+
+    plan = models.ForeignKey(ResolutionPlan, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(_("审批结果"), max_length=16, choices=Decision.choices)
+    comment = models.TextField(_("审批意见"), blank=True)
+    reviewer = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.get_decision_display()
+
+
+# --- the volunteer roster (社会监督员) ------------------------------------------------------------------
+
+
+@track()
+class VolunteerProfile(TimeStampedModel):
+    """A volunteer on a centre's roster: qualification and the weekly hours they can come."""
+
+    class Qualification(models.TextChoices):
+        LAWYER = "lawyer", _("执业律师")
+        LEGAL_WORKER = "legal_worker", _("基层法律服务工作者")
+        PEOPLES_MEDIATOR = "peoples_mediator", _("人民调解员")
+        COUNSELLOR = "counsellor", _("心理咨询师")
+        NONE = "none", _("无法律职业资格")
+
+    user = models.OneToOneField(
+        User, verbose_name=_("社会监督员"), on_delete=models.CASCADE, related_name="volunteer_profile"
+    )
+    facility = models.ForeignKey(
+        Organization, verbose_name=_("拘留所"), on_delete=models.PROTECT, related_name="volunteers"
+    )
+    qualification = models.CharField(_("法律职业资格"), max_length=24, choices=Qualification.choices)
+    certificate_number = models.CharField(_("资格证书编号"), max_length=64, blank=True)
+    specialties = models.CharField(_("擅长领域"), max_length=255, blank=True)
+    # ISO weekdays (1 = Monday) and the hours of those days the volunteer can come, local time.
+    available_weekdays = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("可参加的星期"), default=list)
+    available_from = models.TimeField(_("可参加时间自"), default=datetime.time(9, 0))
+    available_until = models.TimeField(_("可参加时间至"), default=datetime.time(17, 0))
+    confidentiality_signed_on = models.DateField(_("保密承诺签署日期"), null=True, blank=True)
+    is_active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        verbose_name = _("社会监督员")
+        verbose_name_plural = pgettext_lazy("plural", "社会监督员")
+        ordering = ["facility", "user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(available_from__lt=models.F("available_until")), name="volunteer_hours_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.full_name or self.user.username
+
+    def is_available(self, starts_at, ends_at) -> bool:
+        start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+        return (
+            start.isoweekday() in self.available_weekdays
+            and start.date() == end.date()
+            and self.available_from <= start.time()
+            and end.time() <= self.available_until
+        )
+
+
+# --- mediation sessions and room booking ---------------------------------------------------------------
+
+
+class TsTzRange(models.Func):
+    """tstzrange(starts_at, ends_at, '[)'): back-to-back bookings touch but do not overlap."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+def _booking_range():
+    return TsTzRange("starts_at", "ends_at", RangeBoundary())
+
+
+@track()
+class MediationSession(TimeStampedModel):
+    """One mediation meeting. Its room, its detained person and each staff participant are booked for
+    [starts_at, ends_at) by exclusion constraints, so none of them can be double-booked whatever the
+    race; disputes.services turns a violation into a message."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("所内面对面")
+        VIDEO = "video", _("远程视频（法院）")
+        PHONE = "phone", _("电话")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("已安排")
+        HELD = "held", _("已举行")
+        CANCELLED = "cancelled", _("已取消")
+
+    class Result(models.TextChoices):
+        AGREED = "agreed", _("达成一致")
+        PARTLY_AGREED = "partly_agreed", _("部分达成一致")
+        NOT_AGREED = "not_agreed", _("未达成一致")
+        ADJOURNED = "adjourned", _("择期再调")
+
+    # Why a leader's override was needed (DESIGN.md §3: after release, or against the health check).
+    OVERRIDE_AFTER_RELEASE = "after_release"
+    OVERRIDE_HEALTH = "health"
+
+    lead = models.ForeignKey(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.PROTECT, related_name="sessions")
+    # Copied from the lead so that the constraints below can hold the person and the room's centre.
+    person = models.ForeignKey("detainees.Person", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("调解方式"), max_length=16, choices=Mode.choices, default=Mode.IN_PERSON)
+    room = models.ForeignKey(
+        Room, verbose_name=_("调解室"), null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    # The court taking part by video, whose staff then see the session (DESIGN.md §5).
+    court = models.ForeignKey(
+        Organization, verbose_name=_("视频连线法院"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    topic = models.CharField(_("调解事项"), max_length=255, blank=True)
+    minutes = models.TextField(_("调解笔录"), blank=True)
+    result = models.CharField(_("调解结果"), max_length=16, choices=Result.choices, blank=True)
+    next_steps = models.TextField(_("下一步工作"), blank=True)
+    scheduled_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # A leader's explicit override, recorded with its reasons.
+    override_reasons = ArrayField(models.CharField(max_length=16), verbose_name=_("特批事由"), default=list, blank=True)
+    override_by = models.ForeignKey(
+        User, verbose_name=_("特批人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_note = models.TextField(_("特批说明"), blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(_("取消原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("调解会")
+        verbose_name_plural = pgettext_lazy("plural", "调解会")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")), name="session_starts_before_end"
+            ),
+            ExclusionConstraint(
+                name="session_room_not_double_booked",
+                expressions=[(_booking_range(), RangeOperators.OVERLAPS), ("room", RangeOperators.EQUAL)],
+                condition=~models.Q(status="cancelled"),
+            ),
+            ExclusionConstraint(
+                name="session_person_not_double_booked",
+                expressions=[(_booking_range(), RangeOperators.OVERLAPS), ("person", RangeOperators.EQUAL)],
+                condition=~models.Q(status="cancelled"),
+            ),
+        ]
+        indexes = [
+            # The room calendar: a centre's sessions in a day or a week.
+            models.Index(fields=["facility", "starts_at"], name="session_calendar_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M} · {self.lead}"
+
+
+@track()
+class SessionParticipant(TimeStampedModel):
+    """A staff member booked into a session. starts_at/ends_at/active are copied from the session
+    (disputes.services keeps them in step) so that one exclusion constraint stops double-booking
+    a person across sessions."""
+
+    class Capacity(models.TextChoices):
+        OFFICER = "officer", _("管教民警")
+        JUDGE = "judge", _("驻所法官")
+        COURT_MEDIATOR = "court_mediator", _("法院调解员")
+        VOLUNTEER = "volunteer", _("社会监督员")
+        AGENCY = "agency", _("协作单位人员")
+
+    session = models.ForeignKey(MediationSession, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        User, verbose_name=_("参加人员"), on_delete=models.PROTECT, related_name="session_bookings"
+    )
+    capacity = models.CharField(_("参加身份"), max_length=16, choices=Capacity.choices)
+    # The user's organization at booking time (KPI 3: a session with a partner organization).
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    # Volunteers declare, each time they are added, that they have no conflict of interest.
+    conflict_declaration = models.TextField(_("利益冲突声明"), blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("参加人员")
+        verbose_name_plural = pgettext_lazy("plural", "参加人员")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="participant_once_per_session"),
+            ExclusionConstraint(
+                name="participant_not_double_booked",
+                expressions=[(_booking_range(), RangeOperators.OVERLAPS), ("user", RangeOperators.EQUAL)],
+                condition=models.Q(active=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+@track()
+class SessionGuest(TimeStampedModel):
+    """Someone from outside taking part: a family member, the counterparty, a village cadre."""
+
+    session = models.ForeignKey(MediationSession, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(_("姓名"), max_length=64)
+    relation = models.CharField(_("身份或关系"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("外部参加人")
+        verbose_name_plural = pgettext_lazy("plural", "外部参加人")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- outcome, agreement and judicial confirmation -------------------------------------------------------
+
+
+@track()
+class LeadOutcome(TimeStampedModel):
+    """How a closed lead ended, with the effects the KPIs' headline totals count (DESIGN.md §6)."""
+
+    lead = models.OneToOneField(DisputeLead, on_delete=models.CASCADE, related_name="outcome")
+    summary = models.TextField(_("化解情况"))
+    enforcement_settled = models.BooleanField(_("执行和解"), default=False)
+    agreed_amount = models.DecimalField(_("约定金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    paid_amount = models.DecimalField(_("已履行金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    court_case_number = models.CharField(_("法院案号"), max_length=64, blank=True)
+    petition_withdrawn = models.BooleanField(_("停访息诉"), default=False)
+    family_reconciled = models.BooleanField(_("家庭和好"), default=False)
+    crisis_averted = models.BooleanField(_("避免极端事件"), default=False)
+    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("化解结果")
+        verbose_name_plural = pgettext_lazy("plural", "化解结果")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(agreed_amount__isnull=True) | models.Q(agreed_amount__gte=0))
+                & (models.Q(paid_amount__isnull=True) | models.Q(paid_amount__gte=0)),
+                name="outcome_amounts_not_negative",
+            ),
+        ]
+
+
+@track()
+class Agreement(TimeStampedModel):
+    """The mediation agreement (调解协议书). `revision` grows with every change; the PDF is rendered by a
+    worker for one revision and reused until the next (disputes.pdf)."""
+
+    lead = models.OneToOneField(
+        DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.PROTECT, related_name="agreement"
+    )
+    number = models.CharField(_("协议编号"), max_length=64, unique=True)
+    facts = models.TextField(_("纠纷事实"))
+    terms = models.TextField(_("协议条款"))
+    agreed_amount = models.DecimalField(_("约定金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    paid_amount = models.DecimalField(_("已履行金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    signed_on = models.DateField(_("签订日期"))
+    revision = models.PositiveIntegerField(default=1)
+    pdf = models.FileField(upload_to="agreements/", storage=private_storage, blank=True, max_length=255)
+    pdf_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调解协议书")
+        verbose_name_plural = pgettext_lazy("plural", "调解协议书")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(agreed_amount__isnull=True) | models.Q(agreed_amount__gte=0))
+                & (models.Q(paid_amount__isnull=True) | models.Q(paid_amount__gte=0)),
+                name="agreement_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def pdf_is_current(self) -> bool:
+        return bool(self.pdf) and self.pdf_revision == self.revision
+
+
+@track()
+class Signatory(TimeStampedModel):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
+    name = models.CharField(_("姓名或名称"), max_length=128)
+    role = models.CharField(_("身份"), max_length=64)  # 甲方, 乙方, 调解员, 见证人
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.name}"
+
+
+@track()
+class JudicialConfirmation(TimeStampedModel):
+    """A request that the court confirm the agreement (司法确认), and the court's answer."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("已申请")
+        CONFIRMED = "confirmed", _("已确认")
+        REFUSED = "refused", _("不予确认")
+
+    agreement = models.OneToOneField(Agreement, on_delete=models.CASCADE, related_name="judicial_confirmation")
+    court = models.ForeignKey(Organization, verbose_name=_("受理法院"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    court_note = models.TextField(_("法院意见"), blank=True)
+
+
+class SessionUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct foreign-key grant table for sessions: a volunteer or a court mediator
+    invited to one session gets `view_mediationsession` on it (DESIGN.md §5)."""
+
+    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE)
+
+
+class SessionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE)

@@ -67,3 +67,16 @@ def test_it_builds_the_demo_tree_with_materialised_paths(debug_on):
     cixi_centre = Organization.objects.get(code="330282-JLS")
     assert cixi_centre.county().code == "330282"
     assert Organization.objects.get(code="330281-LS01").is_state_organ is False
+
+
+def test_it_loads_demo_cases_with_a_booked_session_once(debug_on):
+    from disputes.models import DisputeLead, MediationSession, VolunteerProfile
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert DisputeLead.objects.count() == 2
+    session = MediationSession.objects.get()
+    assert session.lead.plan.status == "approved"
+    assert {p.user.username for p in session.participants.all()} == {"yy_officer", "yy_volunteer"}
+    assert VolunteerProfile.objects.get().user.username == "yy_volunteer"

@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from detainees import api as detainees_api
 from detainees import import_api as detainees_import_api
+from disputes import api as disputes_api
 
 urlpatterns = [
     path("auth/token/", accounts_api.obtain_token, name="api-token"),
@@ -13,4 +14,8 @@ urlpatterns = [
     path("detentions/<int:pk>/", detainees_api.detention_detail, name="api-detention-detail"),
     path("imports/detentions/", detainees_import_api.detention_import, name="api-import-detentions"),
     path("imports/health-checks/", detainees_import_api.health_check_import, name="api-import-health-checks"),
+    path("leads/", disputes_api.lead_list, name="api-lead-list"),
+    path("leads/<int:pk>/", disputes_api.lead_detail, name="api-lead-detail"),
+    path("sessions/", disputes_api.session_list, name="api-session-list"),
+    path("sessions/<int:pk>/", disputes_api.session_detail, name="api-session-detail"),
 ]

@@ -18,6 +18,7 @@ if "staff" in settings.URL_GROUPS:
         path("audit/", include("audit.urls")),
         path("inbox/", include("notifications.urls")),
         path("detainees/", include("detainees.urls")),
+        path("disputes/", include("disputes.urls")),
         path("", include("accounts.urls")),
     ]
 

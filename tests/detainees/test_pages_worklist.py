@@ -71,7 +71,7 @@ def test_the_worklist_shows_the_assessment_state_on_both_sides_of_the_due_time(m
 # --- what the rows show --------------------------------------------------------------------------------
 
 
-def test_the_rows_show_masked_numbers_days_to_release_and_no_leads_yet(make_detention, officer_a, client_for):
+def test_the_rows_show_masked_numbers_days_to_release_and_no_open_leads(make_detention, officer_a, client_for):
     make_detention(responsible_officer=officer_a, cell="3 号监室")  # release 2026-03-12 15:00
 
     with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
@@ -83,7 +83,7 @@ def test_the_rows_show_masked_numbers_days_to_release_and_no_leads_yet(make_dete
     assert "还有 2 天" in html
     assert "张明" in html  # the responsible officer
     [row] = response.context["rows"]
-    assert row.open_leads is None  # the disputes app fills the column (selectors.OPEN_LEADS_COUNT_HOOKS)
+    assert row.open_leads == 0  # counted by the disputes app (selectors.OPEN_LEADS_COUNT_HOOKS)
     assert "<td>—</td>" in html
 
 

@@ -1,4 +1,5 @@
-"""Load the demo organizations, rooms and one user per role. Safe to run again: nothing is duplicated."""
+"""Load the demo organizations, rooms, one user per role and a few cases. Safe to run again: nothing is
+duplicated."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import Organization, Role, User
 from accounts.services import create_organization, create_user, grant_membership
+from demo.cases import seed_cases
 from disputes.models import Room
 
 DEMO_PASSWORD = "Demo-2026-yaoyao"
@@ -59,7 +61,7 @@ ROOMS = [
 
 
 class Command(BaseCommand):
-    help = "加载演示数据（组织机构、调解室、各角色演示账户）；重复运行不会产生重复数据。"
+    help = "加载演示数据（组织机构、调解室、各角色演示账户、演示案件）；重复运行不会产生重复数据。"
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
@@ -97,4 +99,5 @@ def seed_demo() -> int:
             user = create_user(username=username, password=DEMO_PASSWORD, full_name=full_name)
             created += 1
         grant_membership(user, organization=orgs[code], role=role)
+    created += seed_cases(orgs)
     return created

@@ -1,0 +1,78 @@
+"""Read queries of disputes, scoped in SQL to what the user may see (DESIGN.md §5).
+
+- Officers and leaders: the leads and sessions of their own centre.
+- Court staff (state): sessions by video with their court or with a participant of their court.
+- Court mediators, volunteers and partner-agency staff: only the sessions they were invited to, through
+  the django-guardian grant written when they were added; they see the sealed view (SEALED_ROLES).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.access import current_membership
+from accounts.models import CENTRE_ROLES, Role
+from detainees.selectors import staff_facility_id
+
+from .models import DisputeLead, MediationSession, SessionUserObjectPermission
+
+# Roles that never see the detention record of a session they join, only its logistics (time, room,
+# the person's name, the dispute): DESIGN.md §5. Agency staff of a state organ see no more here: their
+# detention facts come with the work orders addressed to them (referrals).
+SEALED_ROLES = {Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF}
+
+# The custody clock: a lead still open this long before the scheduled release is flagged.
+CUSTODY_CLOCK = timedelta(days=2)
+
+
+def leads_visible_to(user) -> QuerySet[DisputeLead]:
+    facility_id = staff_facility_id(user)
+    if facility_id is None:
+        return DisputeLead.objects.none()
+    return DisputeLead.objects.filter(detention__facility_id=facility_id)
+
+
+def sessions_visible_to(user) -> QuerySet[MediationSession]:
+    membership = current_membership(user)
+    if membership is None:
+        return MediationSession.objects.none()
+    role = Role(membership.role)
+    if role in CENTRE_ROLES:
+        return MediationSession.objects.filter(facility_id=membership.organization_id)
+    if role == Role.COURT_STAFF:
+        return MediationSession.objects.filter(
+            Q(court_id=membership.organization_id)
+            | Q(participants__organization_id=membership.organization_id, participants__active=True)
+        ).distinct()
+    if role in SEALED_ROLES:
+        granted = SessionUserObjectPermission.objects.filter(
+            user=user, content_object=OuterRef("pk"), permission__codename="view_mediationsession"
+        )
+        return MediationSession.objects.filter(Exists(granted))
+    return MediationSession.objects.none()
+
+
+def is_sealed_viewer(user) -> bool:
+    membership = current_membership(user)
+    return membership is not None and Role(membership.role) in SEALED_ROLES
+
+
+def open_leads_of_detention() -> Subquery:
+    """Open leads per detention, for the worklist (detainees.selectors.OPEN_LEADS_COUNT_HOOKS):
+    one subquery on lead_open_idx, so the page stays one query."""
+    counts = (
+        DisputeLead.objects.filter(detention=OuterRef("pk"), closed_at__isnull=True)
+        .order_by()
+        .values("detention")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def custody_clock_running(scheduled_release_at: datetime, open_leads: int | None, *, now: datetime) -> bool:
+    """A lead is still open and the person leaves within CUSTODY_CLOCK (DESIGN.md: the custody clock)."""
+    return bool(open_leads) and now >= scheduled_release_at - CUSTODY_CLOCK

@@ -1,0 +1,258 @@
+"""Mediation sessions: booking one for a lead, the list of sessions, a session's page (in full for the
+centre and the court, sealed for volunteers, court mediators and agency staff), its result, its
+cancellation, one more participant, and the centre's room calendar (DESIGN.md §3, §5).
+
+Every change is a POST to a service of disputes.services; a refused one comes back as a form error with
+the input kept and nothing saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import current_membership, role_required, user_role
+from accounts.models import CENTRE_ROLES, Role, User
+
+from . import services
+from .access import get_lead_for_user, get_session_for_user
+from .calendar import awaiting_result, build_calendar, upcoming_sessions
+from .models import DisputeLead, MediationSession
+from .selectors import is_sealed_viewer
+from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm, add_service_errors
+
+centre_staff = role_required(*CENTRE_ROLES)
+# Everyone who can be in a session: the centre, the court, and those invited to one.
+session_roles = role_required(
+    Role.OFFICER, Role.CENTRE_LEADER, Role.COURT_STAFF, Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF
+)
+
+
+# --- booking ---------------------------------------------------------------------------------------
+
+
+@centre_staff
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for_user(request.user, pk, write=True)
+    facility = lead.detention.facility
+    is_leader = user_role(request.user) == Role.CENTRE_LEADER
+    # Before a time is chosen, the warnings say what already stands in the way (a release, the health check).
+    starts_at = ends_at = timezone.now()
+    if request.method == "POST":
+        form = SessionForm(request.POST, facility=facility, is_leader=is_leader)
+        if form.is_valid():
+            data = form.cleaned_data
+            starts_at, ends_at = data["starts_at"], data["ends_at"]
+            try:
+                session = services.schedule_session(
+                    lead,
+                    mode=data["mode"],
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    room=data["room"],
+                    court=data["court"],
+                    staff=form.staff_inputs(),
+                    guests=form.guest_inputs(),
+                    topic=data["topic"],
+                    override_note=data.get("override_note", ""),
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, SessionForm.ALIASES)
+            else:
+                messages.success(request, _("调解已安排"))
+                return redirect("disputes:session_detail", pk=session.pk)
+    else:
+        initial = {"day": timezone.localdate(starts_at), "start_time": "09:00", "end_time": "10:00"}
+        form = SessionForm(initial=initial, facility=facility, is_leader=is_leader)
+    context = {
+        "form": form,
+        "lead": lead,
+        "detention": lead.detention,
+        "warnings": _override_labels(lead, starts_at, ends_at),
+        "is_leader": is_leader,
+    }
+    return render(request, "disputes/session_form.html", context)
+
+
+def _override_labels(lead: DisputeLead, starts_at, ends_at) -> list[str]:
+    reasons = services.override_reasons_for(lead, starts_at=starts_at, ends_at=ends_at)
+    return [str(services.OVERRIDE_LABELS[reason]) for reason in reasons]
+
+
+# --- the list ----------------------------------------------------------------------------------------
+
+
+@session_roles
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    """The centre's staff: its sessions from today on, and earlier ones still waiting for a result.
+    Everyone else: the sessions they see (the court's, or those they were invited to)."""
+    now = timezone.now()
+    sealed = is_sealed_viewer(request.user)
+    is_centre = user_role(request.user) in CENTRE_ROLES
+    context = {
+        "sessions": list(upcoming_sessions(request.user, now=now)),
+        "awaiting": list(awaiting_result(request.user, now=now)) if is_centre else [],
+        "sealed": sealed,
+        "is_centre": is_centre,
+        "now": now,
+    }
+    return render(request, "disputes/session_list.html", context)
+
+
+# --- one session ---------------------------------------------------------------------------------------
+
+
+@session_roles
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_session_for_user(request.user, pk)
+    if is_sealed_viewer(request.user):
+        return render(request, "disputes/session_sealed.html", {"view": sealed_view(session, request.user)})
+    return _render_detail(request, session)
+
+
+def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> HttpResponse:
+    """The full page, for the centre's staff (with its forms) and the court (read only)."""
+    can_change = user_role(request.user) in CENTRE_ROLES
+    participants = list(session.participants.select_related("user", "organization"))
+    now = timezone.now()
+    scheduled = session.status == MediationSession.Status.SCHEDULED
+    started = session.status != MediationSession.Status.CANCELLED and session.starts_at <= now
+    context = {
+        "session": session,
+        "lead": session.lead,
+        "detention": session.lead.detention,
+        "participants": participants,
+        "guests": list(session.guests.all()),
+        "override_labels": [str(services.OVERRIDE_LABELS.get(r, r)) for r in session.override_reasons],
+        "can_change": can_change,
+        # A refused form comes back with its errors, even where the page would not offer it now.
+        "can_cancel": can_change and (scheduled or "cancel_form" in forms),
+        "can_add": can_change and (scheduled or "participant_form" in forms),
+        "can_record": can_change and (started or "result_form" in forms),
+    }
+    if context["can_add"]:
+        context["participant_form"] = forms.get("participant_form") or ParticipantForm(
+            facility=session.facility, exclude={p.user_id for p in participants}
+        )
+    if context["can_cancel"]:
+        context["cancel_form"] = forms.get("cancel_form") or CancelForm()
+    if context["can_record"]:
+        context["result_form"] = forms.get("result_form") or ResultForm(
+            initial={"minutes": session.minutes, "result": session.result, "next_steps": session.next_steps}
+        )
+    return render(request, "disputes/session_detail.html", context)
+
+
+@dataclass(frozen=True)
+class SealedSession:
+    """All that a sealed viewer's page receives (DESIGN.md §5): the logistics of the session, the
+    person's name and the dispute. Nothing of the detention record is put in here."""
+
+    pk: int
+    starts_at: object
+    ends_at: object
+    status: str
+    mode: str
+    room: str
+    court: str
+    person_name: str
+    category: str
+    summary: str
+    others: list[str]
+    guests: list[str]
+    own_declaration: str
+    own_declared_at: object
+
+
+def sealed_view(session: MediationSession, user: User) -> SealedSession:
+    participants = list(session.participants.select_related("user").only("user", "conflict_declaration", "declared_at"))
+    own = next((p for p in participants if p.user_id == user.pk), None)
+    return SealedSession(
+        pk=session.pk,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        status=session.get_status_display(),
+        mode=session.get_mode_display(),
+        room=session.room.name if session.room_id else "",
+        court=session.court.name if session.court_id else "",
+        person_name=session.person.name,
+        category=session.lead.get_category_display(),
+        summary=session.lead.summary,
+        others=[str(p.user) for p in participants if p.user_id != user.pk],
+        guests=list(session.guests.values_list("name", flat=True)),
+        own_declaration=own.conflict_declaration if own else "",
+        own_declared_at=own.declared_at if own else None,
+    )
+
+
+@centre_staff
+@require_POST
+def session_result(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_session_for_user(request.user, pk, write=True)
+    form = ResultForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_session_result(session, **form.cleaned_data, acting_user=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("调解结果已记录"))
+            return redirect("disputes:session_detail", pk=session.pk)
+    return _render_detail(request, session, result_form=form)
+
+
+@centre_staff
+@require_POST
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_session_for_user(request.user, pk, write=True)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_session(session, reason=form.cleaned_data["reason"], acting_user=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("调解已取消，调解室和参加人员的时间已释放"))
+            return redirect("disputes:session_detail", pk=session.pk)
+    return _render_detail(request, session, cancel_form=form)
+
+
+@centre_staff
+@require_POST
+def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_session_for_user(request.user, pk, write=True)
+    present = set(session.participants.values_list("user_id", flat=True))
+    form = ParticipantForm(request.POST, facility=session.facility, exclude=present)
+    if form.is_valid():
+        try:
+            participant = services.add_participant(session, form.staff_input(), acting_user=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error, {"staff": "user"})
+        else:
+            messages.success(request, _("已添加参加人员：%(name)s") % {"name": participant.user})
+            return redirect("disputes:session_detail", pk=session.pk)
+    return _render_detail(request, session, participant_form=form)
+
+
+# --- the room calendar ------------------------------------------------------------------------------------
+
+
+@centre_staff
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    facility = current_membership(request.user).organization
+    today = timezone.localdate()
+    view, day = CalendarForm(request.GET).view_and_day(today=today)
+    data = build_calendar(facility, view=view, day=day, today=today)
+    return render(request, "disputes/calendar.html", {"calendar": data, "facility": facility})
