@@ -26,6 +26,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The performance ratios of QUALITY.md that exist so far (bench/README.md); results in bench/results/.
+bench: $(STAMP)
+	$(PY) bench/agreement_pdf.py
+
 stop-db: $(STAMP)
 	$(PY) -c "from pathlib import Path; from yaoyao_mediation import embedded_db; embedded_db.stop(Path('.').resolve())"
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from accounts.access import user_role
@@ -204,6 +204,7 @@ def review_plan(
     """A centre leader approves the plan or returns it with a comment (the comment is required then)."""
     now = now or timezone.now()
     plan = ResolutionPlan.objects.select_for_update().select_related("lead").get(pk=plan.pk)
+    _require_open(plan.lead)
     if plan.status != ResolutionPlan.Status.SUBMITTED:
         raise ValidationError(_("只有待审批的方案可以审批（当前：%(status)s）") % {"status": plan.get_status_display()})
     if not approve and not comment.strip():
@@ -247,9 +248,9 @@ GRANTED_CAPACITIES = {
 }
 # Constraint name -> the message for a booking that lost a race the pre-checks could not see.
 BOOKING_CONSTRAINT_MESSAGES = {
-    "session_room_not_double_booked": _lazy("该调解室在此时段已被预约"),
-    "session_person_not_double_booked": _lazy("被拘留人在此时段已有其他调解安排"),
-    "participant_not_double_booked": _lazy("有参加人员在此时段已有其他调解安排"),
+    "session_room_not_double_booked": gettext_lazy("该调解室在此时段已被预约"),
+    "session_person_not_double_booked": gettext_lazy("被拘留人在此时段已有其他调解安排"),
+    "participant_not_double_booked": gettext_lazy("有参加人员在此时段已有其他调解安排"),
 }
 
 
@@ -281,8 +282,8 @@ def override_reasons_for(lead: DisputeLead, *, starts_at: datetime, ends_at: dat
 
 
 OVERRIDE_LABELS = {
-    MediationSession.OVERRIDE_AFTER_RELEASE: _lazy("调解时间晚于出所时间"),
-    MediationSession.OVERRIDE_HEALTH: _lazy("体检结论不建议参加调解"),
+    MediationSession.OVERRIDE_AFTER_RELEASE: gettext_lazy("调解时间晚于出所时间"),
+    MediationSession.OVERRIDE_HEALTH: gettext_lazy("体检结论不建议参加调解"),
 }
 
 
@@ -492,6 +493,13 @@ def _participants(
         if role in CENTRE_ROLES and membership.organization_id != detention.facility_id:
             errors.append(_("%(name)s 不是本所民警") % {"name": name})
             continue
+        if role == Role.AGENCY_STAFF and not membership.organization.is_state_organ:
+            # A non-state partner must not learn that the person is detained (DESIGN.md §5).
+            errors.append(_("%(name)s 所在单位不是国家机关，不能参加所内调解") % {"name": name})
+            continue
+        if role in {Role.COURT_STAFF, Role.COURT_MEDIATOR} and not _in_county(membership.organization, detention):
+            errors.append(_("%(name)s 不属于本县（市、区）法院") % {"name": name})
+            continue
         declaration = ""
         if role == Role.VOLUNTEER:
             profile = VolunteerProfile.objects.filter(
@@ -516,19 +524,24 @@ def _participants(
     return found
 
 
+def _in_county(organization: Organization, detention: Detention) -> bool:
+    county = detention.facility.county()
+    return county is not None and organization.path.startswith(county.path)
+
+
 def availability_text(profile: VolunteerProfile) -> str:
     days = "、".join(str(WEEKDAY_NAMES[day]) for day in sorted(profile.available_weekdays)) or "—"
     return f"{days} {profile.available_from:%H:%M}–{profile.available_until:%H:%M}"
 
 
 WEEKDAY_NAMES = {
-    1: _lazy("周一"),
-    2: _lazy("周二"),
-    3: _lazy("周三"),
-    4: _lazy("周四"),
-    5: _lazy("周五"),
-    6: _lazy("周六"),
-    7: _lazy("周日"),
+    1: gettext_lazy("周一"),
+    2: gettext_lazy("周二"),
+    3: gettext_lazy("周三"),
+    4: gettext_lazy("周四"),
+    5: gettext_lazy("周五"),
+    6: gettext_lazy("周六"),
+    7: gettext_lazy("周日"),
 }
 
 
@@ -722,6 +735,14 @@ def save_agreement(
     if errors:
         raise ValidationError(errors)
     agreement = Agreement.objects.select_for_update().filter(lead=lead).first()
+    if agreement is not None:
+        confirmation = JudicialConfirmation.objects.filter(agreement=agreement).first()
+        if confirmation is not None and confirmation.status != JudicialConfirmation.Status.REFUSED:
+            # The court confirms the text it was sent: a pending or confirmed agreement is frozen.
+            raise ValidationError(
+                _("协议书已申请司法确认（%(status)s），不能再修改") % {"status": confirmation.get_status_display()},
+                code="frozen",
+            )
     if agreement is None:
         agreement = Agreement(lead=lead, number=_next_agreement_number(lead.detention.facility, signed_on), revision=1)
     else:
@@ -734,7 +755,9 @@ def save_agreement(
         [Signatory(agreement=agreement, role=s.role.strip(), name=s.name.strip()) for s in people]
     )
     agreement_id = agreement.pk
-    transaction.on_commit(lambda: render_agreement_pdf.delay(agreement_id))
+    # robust: a broker outage must not turn a saved agreement into an error page; the PDF page queues
+    # the render again when it is opened.
+    transaction.on_commit(lambda: render_agreement_pdf.delay(agreement_id), robust=True)
     return agreement
 
 
@@ -751,8 +774,9 @@ def request_judicial_confirmation(
     agreement: Agreement, *, court: Organization, acting_user: User, now: datetime | None = None
 ) -> JudicialConfirmation:
     now = now or timezone.now()
-    if court.kind not in COURT_KINDS:
-        raise ValidationError({"court": _("请选择受理司法确认的法院")})
+    county = agreement.lead.detention.facility.county()
+    if court.kind not in COURT_KINDS or county is None or not court.path.startswith(county.path):
+        raise ValidationError({"court": _("请选择本县（市、区）受理司法确认的法院")})
     existing = JudicialConfirmation.objects.select_for_update().filter(agreement=agreement).first()
     if existing is not None and existing.status != JudicialConfirmation.Status.REFUSED:
         raise ValidationError(_("已申请司法确认（%(status)s）") % {"status": existing.get_status_display()})

@@ -111,8 +111,8 @@ def _cjk_font_installed() -> bool:
 
 needs_cjk_font = [
     pytest.mark.needs_system_package,
-    pytest.mark.skipif(not _cjk_font_installed(), reason="the CJK font fonts-wqy-microhei is not installed"),
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"),
+    pytest.mark.skipif(not _cjk_font_installed(), reason="system package fonts-wqy-microhei missing"),
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="system package poppler-utils missing"),
 ]
 
 

@@ -289,3 +289,28 @@ def test_judicial_confirmation_goes_to_a_court_only(resolved_lead, officer_a, or
     with pytest.raises(ValidationError):
         services.request_judicial_confirmation(agreement, court=orgs.justice_bureau, acting_user=officer_a)
     assert not JudicialConfirmation.objects.exists()
+
+
+def test_a_court_of_another_county_cannot_confirm(resolved_lead, officer_a, orgs):
+    from accounts.services import create_organization
+
+    cixi_court = create_organization(
+        name="慈溪市人民法院", kind="court", code="330282-FY", region_code="330282", parent=orgs.cixi
+    )
+    agreement = agreement_for(resolved_lead, officer_a)
+
+    with pytest.raises(ValidationError) as caught:
+        services.request_judicial_confirmation(agreement, court=cixi_court, acting_user=officer_a)
+
+    assert caught.value.message_dict == {"court": ["请选择本县（市、区）受理司法确认的法院"]}
+
+
+def test_an_agreement_sent_for_confirmation_is_frozen_until_refused(resolved_lead, officer_a, court_staff, orgs):
+    agreement = agreement_for(resolved_lead, officer_a)
+    confirmation = services.request_judicial_confirmation(agreement, court=orgs.court, acting_user=officer_a)
+
+    with pytest.raises(ValidationError, match="协议书已申请司法确认（已申请），不能再修改"):
+        agreement_for(resolved_lead, officer_a, terms="改过的条款")
+
+    services.decide_judicial_confirmation(confirmation, confirm=False, note="条款不明确", acting_user=court_staff)
+    assert agreement_for(resolved_lead, officer_a, terms="改过的条款").revision == 2

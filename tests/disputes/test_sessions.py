@@ -462,3 +462,25 @@ def test_twenty_simultaneous_bookings_of_one_room_slot_give_exactly_one(
     assert outcomes.count("booked") == 1
     assert all("已被预约" in outcome for outcome in outcomes if outcome != "booked")
     assert MediationSession.objects.filter(room=rooms["one"]).count() == 1
+
+
+def test_a_non_state_partner_cannot_join_a_session(ready_lead, rooms, officer_a, lawyer):
+    with pytest.raises(ValidationError) as caught:
+        book(ready_lead, room=rooms["one"], acting_user=officer_a, staff=[services.StaffInput(lawyer)])
+
+    assert caught.value.message_dict["staff"] == ["吴律师 所在单位不是国家机关，不能参加所内调解"]
+    assert not MediationSession.objects.exists()
+
+
+def test_a_judge_of_another_county_cannot_join_a_session(ready_lead, rooms, officer_a, orgs):
+    from accounts.services import create_organization
+
+    cixi_court = create_organization(
+        name="慈溪市人民法院", kind="court", code="330282-FY", region_code="330282", parent=orgs.cixi
+    )
+    judge = make_person("cx_judge", "周法官", cixi_court, Role.COURT_STAFF)
+
+    with pytest.raises(ValidationError) as caught:
+        book(ready_lead, room=rooms["one"], acting_user=officer_a, staff=[services.StaffInput(judge)])
+
+    assert caught.value.message_dict["staff"] == ["周法官 不属于本县（市、区）法院"]
