@@ -685,6 +685,10 @@ def record_outcome(
     if errors:
         raise ValidationError(errors)
     lead = move_lead(lead, status, acting_user=acting_user, note=outcome.summary, now=now)
+    # A closed lead holds no room, person or staff any longer: its sessions still ahead are cancelled.
+    ahead = MediationSession.objects.filter(lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now)
+    for session in ahead:
+        cancel_session(session, reason=_("线索已结案"), acting_user=acting_user, now=now)
     return LeadOutcome.objects.create(
         lead=lead,
         summary=outcome.summary.strip(),

@@ -314,3 +314,34 @@ def test_an_agreement_sent_for_confirmation_is_frozen_until_refused(resolved_lea
 
     services.decide_judicial_confirmation(confirmation, confirm=False, note="条款不明确", acting_user=court_staff)
     assert agreement_for(resolved_lead, officer_a, terms="改过的条款").revision == 2
+
+
+def test_closing_a_lead_cancels_its_sessions_still_ahead(mediating_lead, officer_a):
+    from datetime import timedelta
+
+    from disputes.models import MediationSession, SessionParticipant
+
+    session = mediating_lead.sessions.get()
+    services.record_outcome(
+        mediating_lead,
+        status=S.UNRESOLVED,
+        outcome=services.OutcomeInput(summary="对方拒绝调解"),
+        acting_user=officer_a,
+        now=session.starts_at - timedelta(minutes=1),
+    )
+
+    session.refresh_from_db()
+    assert (session.status, session.cancel_reason) == (MediationSession.Status.CANCELLED, "线索已结案")
+    assert not SessionParticipant.objects.filter(session=session, active=True).exists()
+
+
+def test_a_session_already_started_stays_when_the_lead_closes(mediating_lead, officer_a):
+    from disputes.models import MediationSession
+
+    session = mediating_lead.sessions.get()
+    services.record_outcome(
+        mediating_lead, status=S.RESOLVED, outcome=SETTLED, acting_user=officer_a, now=session.starts_at
+    )
+
+    session.refresh_from_db()
+    assert session.status == MediationSession.Status.SCHEDULED
