@@ -27,9 +27,9 @@ DUE_SOON = timedelta(days=1)
 # e.g. a tendency to violence with a high risk level (4 + 3), or self-harm with a family conflict and
 # debts under enforcement (3 + 2 + 2).
 HIGH_RISK_SCORE = 6
-# The custody clock, a rule of the disputes app (disputes.selectors.CUSTODY_CLOCK) repeated here because
-# detainees may not import disputes: a lead still open two days before the scheduled release is
-# flagged on the worklist, while there is still time to settle it or to prepare the hand-over.
+# The custody clock: a lead still open two days before the scheduled release is flagged, while there
+# is still time to settle it or to prepare the hand-over. Defined here, below disputes, so that the
+# worklist's SQL filter and the disputes pages (disputes.selectors.CUSTODY_CLOCK) share one value.
 CUSTODY_CLOCK = timedelta(days=2)
 
 

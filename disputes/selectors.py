@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.access import current_membership
 from accounts.models import CENTRE_ROLES, Role
+from detainees import selectors as detainee_selectors
 from detainees.selectors import staff_facility_id
 
 from .models import DisputeLead, MediationSession, SessionUserObjectPermission
@@ -24,8 +25,9 @@ from .models import DisputeLead, MediationSession, SessionUserObjectPermission
 # detention facts come with the work orders addressed to them (referrals).
 SEALED_ROLES = {Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF}
 
-# The custody clock: a lead still open this long before the scheduled release is flagged.
-CUSTODY_CLOCK = timedelta(days=2)
+# The custody clock (a lead still open this long before the scheduled release is flagged) is defined
+# once, in detainees, whose worklist filters on it in SQL; the lead pages use the same value.
+CUSTODY_CLOCK = detainee_selectors.CUSTODY_CLOCK
 
 
 def leads_visible_to(user) -> QuerySet[DisputeLead]:
