@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -370,6 +371,12 @@ def release_detention(
     return detention
 
 
+# Called inside transfer_detention, before the detention changes centre, by apps that hold something
+# at the old centre for this detention (disputes: its sessions still ahead, in the old centre's rooms).
+# Registered in those apps' AppConfig.ready, so detainees does not import them.
+TRANSFER_HOOKS: list[Callable[..., None]] = []
+
+
 @transaction.atomic
 def transfer_detention(
     detention: Detention,
@@ -396,6 +403,8 @@ def transfer_detention(
     last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
+    for hook in TRANSFER_HOOKS:
+        hook(detention, moved_at=moved_at, now=now)
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,

@@ -160,6 +160,9 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "health_checks": list(detention.health_checks.only("id", "checked_at", "conclusion")),
         "documents": list(detention.documents.select_related("uploaded_by")),
         "earlier": list(selectors.earlier_detentions(detention)),
+        # The detention's dispute leads (disputes.DisputeLead, through its reverse relation: detainees
+        # does not import disputes), oldest first, with just the columns the page shows.
+        "leads": list(detention.leads.order_by("pk").only("pk", "detention", "category", "status", "created_at")),
         "document_form": DocumentForm(),
         "revealed": {},
         "now": now,

@@ -65,7 +65,7 @@ def _agreement_for_reader(user, pk: int) -> Agreement:
         lead = get_lead_for_user(user, pk)
         agreement = agreements.filter(lead=lead).first()
     elif membership is not None and membership.role == Role.COURT_STAFF:
-        agreement = agreements.filter(lead_id=pk, judicial_confirmation__court_id=membership.organization_id).first()
+        agreement = agreements.filter(lead_id=pk, judicial_confirmations__court_id=membership.organization_id).first()
     else:
         agreement = None
     if agreement is None:
@@ -88,7 +88,7 @@ def _confirmations_visible_to(user) -> QuerySet[JudicialConfirmation]:
 def _confirmation_for_user(user, pk: int, *, decide: bool = False) -> JudicialConfirmation:
     """404 for a request of another court or centre; 403 for centre staff who try to decide."""
     try:
-        confirmation = _confirmations_visible_to(user).get(pk=pk)
+        confirmation = _confirmations_visible_to(user).select_related("decided_by").get(pk=pk)
     except JudicialConfirmation.DoesNotExist:
         raise Http404 from None
     if decide and current_membership(user).role != Role.COURT_STAFF:
@@ -144,8 +144,8 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or change the agreement of a resolved lead; every saved change makes a new revision whose
     PDF a worker renders."""
     lead = get_lead_for_user(request.user, pk, write=True)
-    agreement = Agreement.objects.filter(lead=lead).select_related("judicial_confirmation__court").first()
-    confirmation = getattr(agreement, "judicial_confirmation", None) if agreement else None
+    agreement = Agreement.objects.filter(lead=lead).first()
+    confirmation = agreement.judicial_confirmation if agreement else None
     refusal = ""
     if lead.status not in RESOLVED:
         refusal = _("只有已化解或部分化解的线索可以制作调解协议书")
@@ -305,7 +305,9 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in JudicialConfirmation.Status.values:
         confirmations = confirmations.filter(status=status)
+    # The paginator costs a COUNT; the rows are read here, in one query, not while the template renders.
     page = Paginator(confirmations, CONFIRMATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
     return render(
         request,
         "disputes/confirmation_list.html",
@@ -344,7 +346,7 @@ def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "confirmation": confirmation,
             "agreement": agreement,
-            "signatories": agreement.signatories.all(),
+            "signatories": list(agreement.signatories.order_by("pk")),
             "form": form,
             "is_court": is_court,
         },

@@ -6,10 +6,14 @@ an officer of another centre 404 on a lead of this one. Party phone numbers leav
 
 Sessions: read by centre staff (their centre's), court staff (those by video with their court or with a
 participant of it) and the people invited to one (court mediators, volunteers, agency staff: a
-django-guardian grant). The invited ones are SEALED viewers: they get SealedSessionSerializer, a field
-whitelist with the logistics only (time, mode, room, the person's name, the dispute, who takes part) and
-never a fact of the detention record (decision, offence, handling unit, cell, dates, health). Only
-centre staff book a session (POST); a double booking answers 409 with the service's message.
+django-guardian grant). Each reader gets a field whitelist of their own:
+- centre staff, SessionSerializer: the whole record;
+- court staff, CourtSessionSerializer: the session, with only the detention facts of
+  court_view.COURT_DETENTION_FIELDS (the same list the session page uses) and no leader's override;
+- the invited ones are SEALED viewers, SealedSessionSerializer: the logistics only (time, mode, room, the
+  person's name, the dispute, who takes part), never a fact of the detention record (decision, offence,
+  handling unit, cell, dates, health) and not the free-text topic, which is the centre's working note.
+Only centre staff book a session (POST); a double booking answers 409 with the service's message.
 
 Every write goes through disputes.services, whose Chinese messages come back field by field.
 """
@@ -25,6 +29,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -52,6 +57,7 @@ from detainees.selectors import staff_facility_id
 from detainees.selectors import visible_to as detentions_visible_to
 
 from . import services
+from .court_view import COURT_DETENTION_FIELDS, is_court_viewer
 from .models import (
     Agreement,
     DisputeLead,
@@ -213,7 +219,6 @@ class SealedSessionSerializer(serializers.ModelSerializer):
             "room_name",
             "person_name",
             "dispute",
-            "topic",
             "participants",
             "guests",
         ]
@@ -234,6 +239,15 @@ class SessionDetentionSerializer(serializers.ModelSerializer):
             "scheduled_release_at",
             "released_at",
         ]
+        read_only_fields = fields
+
+
+class CourtDetentionSerializer(serializers.ModelSerializer):
+    """The detention facts a court may see (DESIGN.md §5), defined once in court_view."""
+
+    class Meta:
+        model = Detention
+        fields = list(COURT_DETENTION_FIELDS)
         read_only_fields = fields
 
 
@@ -262,7 +276,7 @@ class SessionParticipantSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    """The full record, for centre staff and court staff."""
+    """The full record, for centre staff."""
 
     status = SessionStatusField(read_only=True)
     dispute = SessionDisputeSerializer(source="lead", read_only=True)
@@ -307,9 +321,45 @@ class SessionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CourtSessionSerializer(SessionSerializer):
+    """What court staff see of a session addressed to their court: a whitelist (Meta.fields), so a field
+    added to SessionSerializer reaches them only when it is added here too. No leader's override: its
+    reasons and note speak of the release and the health check."""
+
+    detention = CourtDetentionSerializer(source="lead.detention", read_only=True)
+
+    class Meta:
+        model = MediationSession
+        fields = [
+            "id",
+            "lead",
+            "dispute",
+            "person",
+            "detention",
+            "mode",
+            "status",
+            "room",
+            "court",
+            "starts_at",
+            "ends_at",
+            "topic",
+            "participants",
+            "guests",
+            "minutes",
+            "result",
+            "next_steps",
+            "scheduled_by",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
 SESSION_RESPONSE = PolymorphicProxySerializer(
     component_name="SessionView",
-    serializers=[SessionSerializer, SealedSessionSerializer],
+    serializers=[SessionSerializer, CourtSessionSerializer, SealedSessionSerializer],
     resource_type_field_name=None,
 )
 
@@ -609,8 +659,10 @@ class CentreStaffBooks(permissions.BasePermission):
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("调解会列表"),
-        description=gettext_lazy(
-            "社会监督员、驻所法院调解员和协作单位人员得到 SealedSession：不含入所记录的任何信息。"
+        description=format_lazy(
+            "{} {}",
+            gettext_lazy("社会监督员、驻所法院调解员和协作单位人员得到 SealedSession：不含入所记录的任何信息。"),
+            gettext_lazy("法院工作人员得到 CourtSession：只含拘留类型、入所时间和出所时间，不含所领导特批。"),
         ),
         tags=["sessions"],
         responses=SESSION_RESPONSE,
@@ -634,9 +686,13 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     parser_classes = [JSONParser]
 
     def get_serializer_class(self):
-        if getattr(self, "swagger_fake_view", False) or not is_sealed_viewer(self.request.user):
+        if getattr(self, "swagger_fake_view", False):
             return SessionSerializer
-        return SealedSessionSerializer
+        if is_sealed_viewer(self.request.user):
+            return SealedSessionSerializer
+        if is_court_viewer(self.request.user):
+            return CourtSessionSerializer
+        return SessionSerializer
 
     def get_queryset(self) -> QuerySet[MediationSession]:
         # The page plus one query each for participants and guests, whatever its length. The

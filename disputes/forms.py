@@ -246,6 +246,8 @@ class ReviewForm(forms.Form):
         choices=[(APPROVE, _("批准")), (RETURN, _("退回"))],
     )
     comment = _area(_("审批意见"), help_text=_("退回时必填"), rows=3)
+    # The plan revision the leader read on the page (ResolutionPlan.revision).
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def comment_fields(self) -> list[forms.BoundField]:
         # The decision comes from the button pressed, so only the comment is drawn as a field.

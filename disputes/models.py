@@ -217,6 +217,9 @@ class ResolutionPlan(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_comment = models.TextField(_("审批意见"), blank=True)
+    # Grows with every save of the text; a leader's decision names the revision they read, so a plan
+    # changed after the review page was opened is not approved unseen.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("一人一策方案")
@@ -264,8 +267,9 @@ class VolunteerProfile(TimeStampedModel):
         COUNSELLOR = "counsellor", _("心理咨询师")
         NONE = "none", _("无法律职业资格")
 
-    user = models.OneToOneField(
-        User, verbose_name=_("社会监督员"), on_delete=models.CASCADE, related_name="volunteer_profile"
+    # One entry per centre: a volunteer may serve at two centres, each with its own hours and status.
+    user = models.ForeignKey(
+        User, verbose_name=_("社会监督员"), on_delete=models.CASCADE, related_name="volunteer_profiles"
     )
     facility = models.ForeignKey(
         Organization, verbose_name=_("拘留所"), on_delete=models.PROTECT, related_name="volunteers"
@@ -288,6 +292,7 @@ class VolunteerProfile(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(available_from__lt=models.F("available_until")), name="volunteer_hours_in_order"
             ),
+            models.UniqueConstraint(fields=["user", "facility"], name="volunteer_once_per_facility"),
         ]
 
     def __str__(self) -> str:
@@ -527,6 +532,27 @@ class Agreement(TimeStampedModel):
     def pdf_is_current(self) -> bool:
         return bool(self.pdf) and self.pdf_revision == self.revision
 
+    @property
+    def judicial_confirmation(self) -> JudicialConfirmation | None:
+        """The latest request for judicial confirmation (a refused one stays on record when the
+        centre asks again)."""
+        return self.judicial_confirmations.select_related("court").order_by("-requested_at", "-pk").first()
+
+
+class AgreementSequence(models.Model):
+    """The last agreement number handed out per centre and year. Numbers are never derived from a
+    count: a transfer or a corrected signing date would make a count repeat a number."""
+
+    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facility", "year"], name="agreement_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id}/{self.year}: {self.last_number}"
+
 
 @track()
 class Signatory(TimeStampedModel):
@@ -550,7 +576,9 @@ class JudicialConfirmation(TimeStampedModel):
         CONFIRMED = "confirmed", _("已确认")
         REFUSED = "refused", _("不予确认")
 
-    agreement = models.OneToOneField(Agreement, on_delete=models.CASCADE, related_name="judicial_confirmation")
+    # A refused request stays on record when the centre asks again: at most one request per agreement
+    # that is not refused (the constraint below settles two requests racing).
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="judicial_confirmations")
     court = models.ForeignKey(Organization, verbose_name=_("受理法院"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -558,6 +586,15 @@ class JudicialConfirmation(TimeStampedModel):
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     court_note = models.TextField(_("法院意见"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=~models.Q(status="refused"),
+                name="confirmation_one_open_per_agreement",
+            ),
+        ]
 
 
 class SessionUserObjectPermission(UserObjectPermissionBase):

@@ -55,7 +55,7 @@ def room_list(request: HttpRequest) -> HttpResponse:
     facility = _facility_for(request.user)
     context = {
         "facility": facility,
-        "rooms": Room.objects.filter(facility=facility).order_by("-is_active", "kind", "name"),
+        "rooms": list(Room.objects.filter(facility=facility).order_by("-is_active", "kind", "name")),
         "can_manage": current_membership(request.user).role == Role.CENTRE_LEADER,
     }
     return render(request, "disputes/room_list.html", context)

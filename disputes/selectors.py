@@ -1,6 +1,7 @@
 """Read queries of disputes, scoped in SQL to what the user may see (DESIGN.md §5).
 
-- Officers and leaders: the leads and sessions of their own centre.
+- Officers and leaders: the leads of their centre's detentions, the sessions of those leads and the
+  sessions held in the centre's rooms.
 - Court staff (state): sessions by video with their court or with a participant of their court.
 - Court mediators, volunteers and partner-agency staff: only the sessions they were invited to, through
   the django-guardian grant written when they were added; they see the sealed view (SEALED_ROLES).
@@ -43,7 +44,11 @@ def sessions_visible_to(user) -> QuerySet[MediationSession]:
         return MediationSession.objects.none()
     role = Role(membership.role)
     if role in CENTRE_ROLES:
-        return MediationSession.objects.filter(facility_id=membership.organization_id)
+        # The sessions of the centre's detentions (after a transfer, the earlier centre's sessions of
+        # the person come along), and those held in its own rooms (it keeps its own minutes).
+        return MediationSession.objects.filter(
+            Q(facility_id=membership.organization_id) | Q(lead__detention__facility_id=membership.organization_id)
+        )
     if role == Role.COURT_STAFF:
         return MediationSession.objects.filter(
             Q(court_id=membership.organization_id)
@@ -75,6 +80,13 @@ def open_leads_of_detention() -> Subquery:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-def custody_clock_running(scheduled_release_at: datetime, open_leads: int | None, *, now: datetime) -> bool:
-    """A lead is still open and the person leaves within CUSTODY_CLOCK (DESIGN.md: the custody clock)."""
-    return bool(open_leads) and now >= scheduled_release_at - CUSTODY_CLOCK
+def custody_clock_running(detention, open_leads: int | None, *, now: datetime) -> bool:
+    """A lead is still open and the person leaves within CUSTODY_CLOCK (DESIGN.md: the custody clock),
+    or has already left: an early release counts from when it happened, not from the scheduled date."""
+    release = detention.released_at or detention.scheduled_release_at
+    return bool(open_leads) and now >= release - CUSTODY_CLOCK
+
+
+def release_moment() -> Coalesce:
+    """custody_clock_running's release, in SQL, for lead querysets."""
+    return Coalesce("detention__released_at", "detention__scheduled_release_at")

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
-from accounts.access import user_role
+from accounts.access import current_membership, user_role
 from accounts.models import CENTRE_ROLES, Membership, Organization, Role, User
 from detainees.models import Detention, HealthCheck
 from notifications.services import Message, notify
@@ -35,6 +35,7 @@ from .models import (
     Room,
     SessionGuest,
     SessionParticipant,
+    SessionUserObjectPermission,
     Signatory,
     VolunteerProfile,
 )
@@ -73,6 +74,8 @@ def open_lead(
     now: datetime | None = None,
 ) -> DisputeLead:
     now = now or timezone.now()
+    if acting_user is not None:
+        _require_centre_staff(acting_user, detention.facility_id)
     if amount_at_stake is not None and amount_at_stake < 0:
         raise ValidationError({"amount_at_stake": _("涉及金额不能小于零")})
     lead = DisputeLead(
@@ -123,6 +126,13 @@ def move_lead(
         lead.closed_at = now
         fields.append("closed_at")
     lead.save(update_fields=fields)
+    if to_status in DisputeLead.CLOSED:
+        # A closed lead holds no room, person or staff any longer: its sessions still ahead go.
+        ahead = MediationSession.objects.select_for_update().filter(
+            lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now
+        )
+        for session in ahead:
+            _cancel(session, reason=_("线索已结案"), now=now)
     LeadTransition.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, at=now, acting_user=acting_user, note=note.strip()
     )
@@ -130,6 +140,15 @@ def move_lead(
 
 
 # --- one-person-one-plan ------------------------------------------------------------------------------
+
+
+def _require_centre_staff(user: User, facility_id: int, *, leader: bool = False) -> None:
+    """Views check roles already; the services check again, so a command, a task or a future caller
+    cannot write a centre's case as someone from elsewhere."""
+    membership = current_membership(user)
+    roles = {Role.CENTRE_LEADER} if leader else set(CENTRE_ROLES)
+    if membership is None or membership.role not in roles or membership.organization_id != facility_id:
+        raise PermissionDenied(_("只有本所所领导可以办理") if leader else _("只有本所民警可以办理"))
 
 
 def _require_open(lead: DisputeLead) -> None:
@@ -154,27 +173,36 @@ def save_plan(
     """Write the lead's plan (一人一策); `submit` sends it to the centre's leaders for approval and moves
     an open lead to planning. Changing an approved plan sends it back for approval."""
     now = now or timezone.now()
-    lead = DisputeLead.objects.select_for_update().get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
     _require_open(lead)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     errors = {}
     if not analysis.strip():
         errors["analysis"] = _("请填写矛盾分析")
     if not strategy.strip():
         errors["strategy"] = _("请填写化解策略")
     unknown = set(methods) - set(ResolutionPlan.Method.values)
-    if not methods or unknown:
+    if unknown:
+        errors["methods"] = _("未知的化解方法：%(methods)s") % {"methods": "、".join(sorted(unknown))}
+    elif not methods:
         errors["methods"] = _("请至少选择一种化解方法")
     partners = list(agencies_needed)
     if any(org.kind in {Organization.Kind.FACILITY} or org.kind in REGION_KINDS for org in partners):
         errors["agencies_needed"] = _("协作单位只能是法院、司法局等协作机构")
     if errors:
         raise ValidationError(errors)
-    plan = ResolutionPlan.objects.select_for_update().filter(lead=lead).first() or ResolutionPlan(lead=lead)
+    plan = ResolutionPlan.objects.select_for_update().filter(lead=lead).first()
+    if plan is None:
+        plan = ResolutionPlan(lead=lead)
+    else:
+        plan.revision += 1
     plan.analysis, plan.strategy, plan.methods = analysis.strip(), strategy.strip(), list(dict.fromkeys(methods))
     plan.author = plan.author or acting_user
+    # A draft is not what the leaders were asked to approve: saving one withdraws a submitted (or
+    # approved) plan from review until it is submitted again.
     if submit:
         plan.status, plan.submitted_at = ResolutionPlan.Status.SUBMITTED, now
-    elif plan.status != ResolutionPlan.Status.SUBMITTED:
+    else:
         plan.status = ResolutionPlan.Status.DRAFT
     plan.save()
     plan.agencies_needed.set(partners)
@@ -199,12 +227,23 @@ def save_plan(
 
 @transaction.atomic
 def review_plan(
-    plan: ResolutionPlan, *, approve: bool, comment: str = "", acting_user: User, now: datetime | None = None
+    plan: ResolutionPlan,
+    *,
+    approve: bool,
+    comment: str = "",
+    revision: int | None = None,
+    acting_user: User,
+    now: datetime | None = None,
 ) -> ResolutionPlan:
-    """A centre leader approves the plan or returns it with a comment (the comment is required then)."""
+    """A centre leader of the lead's centre approves the plan or returns it with a comment (required
+    then). `revision` is the plan revision the leader read (the review page sends it): a plan changed
+    since is refused with code "stale", so no text is approved unseen."""
     now = now or timezone.now()
-    plan = ResolutionPlan.objects.select_for_update().select_related("lead").get(pk=plan.pk)
+    plan = ResolutionPlan.objects.select_for_update().select_related("lead__detention").get(pk=plan.pk)
     _require_open(plan.lead)
+    _require_centre_staff(acting_user, plan.lead.detention.facility_id, leader=True)
+    if revision is not None and revision != plan.revision:
+        raise ValidationError(_("方案在您打开后已被修改，请阅读修改后的方案再审批"), code="stale")
     if plan.status != ResolutionPlan.Status.SUBMITTED:
         raise ValidationError(_("只有待审批的方案可以审批（当前：%(status)s）") % {"status": plan.get_status_display()})
     if not approve and not comment.strip():
@@ -306,11 +345,14 @@ def schedule_session(
     """Book a session: the room, the detained person and every staff participant for [starts_at,
     ends_at). Checks everything first and names what is in the way; the exclusion constraints settle
     a race between two bookings that both passed the checks. A session that needs an override (see
-    override_reasons_for) is booked only by a centre leader who writes `override_note`."""
+    override_reasons_for) is booked only by a centre leader who writes `override_note`. A start in the
+    past is accepted on purpose: a talk held at short notice is entered afterwards, and the room, the
+    person and the staff are held for it all the same."""
     now = now or timezone.now()
     lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
     detention = lead.detention
     _require_open(lead)
+    _require_centre_staff(acting_user, detention.facility_id)
     plan = ResolutionPlan.objects.filter(lead=lead).first()
     if plan is None or not plan.is_approved:
         raise ValidationError(_("一人一策方案经所领导批准后才能安排调解"), code="plan")
@@ -337,6 +379,8 @@ def schedule_session(
         error("room", _("远程视频调解请选择远程视频调解室"))
     if mode == MediationSession.Mode.VIDEO and (court is None or court.kind not in COURT_KINDS):
         error("court", _("远程视频调解请选择连线法院"))
+    elif mode == MediationSession.Mode.VIDEO and not _in_county(court, detention):
+        error("court", _("请选择本县（市、区）的法院连线"))
     if errors:
         raise ValidationError(errors)
 
@@ -392,6 +436,8 @@ def add_participant(
     """Add one staff member (e.g. a volunteer, with their declaration) to a scheduled session."""
     now = now or timezone.now()
     session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
+    _require_centre_staff(acting_user, session.lead.detention.facility_id)
+    _require_open(session.lead)
     if session.status != MediationSession.Status.SCHEDULED:
         raise ValidationError(_("只能为尚未举行的调解添加人员"))
     if session.participants.filter(user=staff.user).exists():
@@ -418,17 +464,42 @@ def cancel_session(
 ) -> MediationSession:
     """Cancel a scheduled session: the room, the person and the participants are free again."""
     now = now or timezone.now()
-    session = MediationSession.objects.select_for_update().get(pk=session.pk)
+    session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
+    _require_centre_staff(acting_user, session.lead.detention.facility_id)
     if session.status == MediationSession.Status.CANCELLED:
         return session
     if session.status != MediationSession.Status.SCHEDULED:
         raise ValidationError(_("已举行的调解不能取消"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写取消原因")})
+    return _cancel(session, reason=reason, now=now)
+
+
+def _cancel(session: MediationSession, *, reason: str, now: datetime) -> MediationSession:
+    """Free the room, the person and the participants, and take back the grants of those invited from
+    outside: a cancelled meeting is no reason for them to keep seeing it (DESIGN.md §5)."""
     session.status, session.cancelled_at, session.cancel_reason = MediationSession.Status.CANCELLED, now, reason.strip()
     session.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     session.participants.update(active=False, updated_at=now)
+    SessionUserObjectPermission.objects.filter(content_object=session).delete()
     return session
+
+
+def cancel_sessions_ahead(detention: Detention, *, reason: str, after: datetime, now: datetime) -> int:
+    """Cancel the detention's sessions that start after `after` and are still only booked (the person
+    moved to another centre): they hold rooms and people they will not use."""
+    ahead = MediationSession.objects.select_for_update().filter(
+        lead__detention=detention, status=MediationSession.Status.SCHEDULED, starts_at__gt=after
+    )
+    sessions = list(ahead)
+    for session in sessions:
+        _cancel(session, reason=reason, now=now)
+    return len(sessions)
+
+
+def release_sessions_on_transfer(detention: Detention, *, moved_at: datetime, now: datetime) -> None:
+    """detainees.services.TRANSFER_HOOKS: the old centre's rooms are of no use to someone moved away."""
+    cancel_sessions_ahead(detention, reason=_("被拘留人已转所"), after=moved_at, now=now)
 
 
 @transaction.atomic
@@ -443,7 +514,8 @@ def record_session_result(
 ) -> MediationSession:
     """Write the minutes and result of a session that has taken place; it then counts as held."""
     now = now or timezone.now()
-    session = MediationSession.objects.select_for_update().get(pk=session.pk)
+    session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
+    _require_centre_staff(acting_user, session.lead.detention.facility_id)
     errors = {}
     if session.status == MediationSession.Status.CANCELLED:
         raise ValidationError(_("已取消的调解不能记录结果"))
@@ -666,7 +738,8 @@ def record_outcome(
 ) -> LeadOutcome:
     """Close the lead as resolved, partly resolved, unresolved or withdrawn, with its effects."""
     now = now or timezone.now()
-    lead = DisputeLead.objects.select_for_update().get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     if status not in DisputeLead.CLOSED:
         raise ValidationError({"status": _("结果只能是已化解、部分化解、未化解或已撤回")}, code="not_closed")
     if lead.is_closed:
@@ -685,10 +758,6 @@ def record_outcome(
     if errors:
         raise ValidationError(errors)
     lead = move_lead(lead, status, acting_user=acting_user, note=outcome.summary, now=now)
-    # A closed lead holds no room, person or staff any longer: its sessions still ahead are cancelled.
-    ahead = MediationSession.objects.filter(lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now)
-    for session in ahead:
-        cancel_session(session, reason=_("线索已结案"), acting_user=acting_user, now=now)
     return LeadOutcome.objects.create(
         lead=lead,
         summary=outcome.summary.strip(),
@@ -724,6 +793,7 @@ def save_agreement(
     """Write the agreement of a resolved or partly resolved lead. Every change bumps `revision`, so
     the cached PDF of the previous revision is no longer served; a worker renders the new one."""
     lead = DisputeLead.objects.select_for_update().select_related("detention__facility").get(pk=lead.pk)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     if lead.status not in {Status.RESOLVED, Status.PARTLY_RESOLVED}:
         raise ValidationError(_("只有已化解或部分化解的线索可以制作调解协议书"), code="not_resolved")
     errors = _check_amounts(agreed_amount, paid_amount)
@@ -740,8 +810,12 @@ def save_agreement(
         raise ValidationError(errors)
     agreement = Agreement.objects.select_for_update().filter(lead=lead).first()
     if agreement is not None:
-        confirmation = JudicialConfirmation.objects.filter(agreement=agreement).first()
-        if confirmation is not None and confirmation.status != JudicialConfirmation.Status.REFUSED:
+        confirmation = (
+            JudicialConfirmation.objects.filter(agreement=agreement)
+            .exclude(status=JudicialConfirmation.Status.REFUSED)
+            .first()
+        )
+        if confirmation is not None:
             # The court confirms the text it was sent: a pending or confirmed agreement is frozen.
             raise ValidationError(
                 _("协议书已申请司法确认（%(status)s），不能再修改") % {"status": confirmation.get_status_display()},
@@ -766,29 +840,48 @@ def save_agreement(
 
 
 def _next_agreement_number(facility: Organization, signed_on: date) -> str:
-    """余姚市拘留所 2026 年第 7 份 → "330281-JLS调〔2026〕7号". Numbers of one centre are handed out one at a
-    time: the centre's row is locked until the transaction ends."""
-    Organization.objects.select_for_update().filter(pk=facility.pk).first()
-    count = Agreement.objects.filter(lead__detention__facility=facility, signed_on__year=signed_on.year).count()
-    return f"{facility.code}调〔{signed_on.year}〕{count + 1}号"
+    """余姚市拘留所 2026 年第 7 份 → "330281-JLS调〔2026〕7号". One statement takes the next number of the
+    centre's sequence for the year (creating it at 1), so two agreements saved at once never share a
+    number, and a number once given is never given again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO disputes_agreementsequence AS seq (facility_id, year, last_number)
+            VALUES (%s, %s, 1)
+            ON CONFLICT (facility_id, year) DO UPDATE SET last_number = seq.last_number + 1
+            RETURNING last_number
+            """,
+            [facility.pk, signed_on.year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{facility.code}调〔{signed_on.year}〕{number}号"
 
 
 @transaction.atomic
 def request_judicial_confirmation(
     agreement: Agreement, *, court: Organization, acting_user: User, now: datetime | None = None
 ) -> JudicialConfirmation:
+    """Ask a court of the centre's county to confirm the agreement. After a refusal the centre may ask
+    again; the refusal stays on record. Requests for one agreement are taken one at a time (the
+    agreement row is locked), and the partial unique constraint backs that up."""
     now = now or timezone.now()
-    county = agreement.lead.detention.facility.county()
-    if court.kind not in COURT_KINDS or county is None or not court.path.startswith(county.path):
+    agreement = Agreement.objects.select_for_update().select_related("lead__detention__facility").get(pk=agreement.pk)
+    detention = agreement.lead.detention
+    _require_centre_staff(acting_user, detention.facility_id)
+    if court.kind not in COURT_KINDS or not _in_county(court, detention):
         raise ValidationError({"court": _("请选择本县（市、区）受理司法确认的法院")})
-    existing = JudicialConfirmation.objects.select_for_update().filter(agreement=agreement).first()
-    if existing is not None and existing.status != JudicialConfirmation.Status.REFUSED:
-        raise ValidationError(_("已申请司法确认（%(status)s）") % {"status": existing.get_status_display()})
+    existing = (
+        JudicialConfirmation.objects.filter(agreement=agreement).exclude(status=JudicialConfirmation.Status.REFUSED)
+    ).first()
     if existing is not None:
-        existing.delete()
-    confirmation = JudicialConfirmation.objects.create(
-        agreement=agreement, court=court, requested_by=acting_user, requested_at=now
-    )
+        raise ValidationError(_("已申请司法确认（%(status)s）") % {"status": existing.get_status_display()})
+    try:
+        with transaction.atomic():
+            confirmation = JudicialConfirmation.objects.create(
+                agreement=agreement, court=court, requested_by=acting_user, requested_at=now
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("已申请司法确认"), code="duplicate") from exc
     staff = User.objects.filter(
         memberships__organization=court, memberships__role=Role.COURT_STAFF, memberships__is_active=True
     )
@@ -810,6 +903,9 @@ def decide_judicial_confirmation(
     """The court's answer; a refusal needs its reasons."""
     now = now or timezone.now()
     confirmation = JudicialConfirmation.objects.select_for_update().get(pk=confirmation.pk)
+    membership = current_membership(acting_user)
+    if membership is None or membership.role != Role.COURT_STAFF or membership.organization_id != confirmation.court_id:
+        raise PermissionDenied(_("只有受理法院的工作人员可以答复"))
     if confirmation.status != JudicialConfirmation.Status.REQUESTED:
         raise ValidationError(_("该申请已处理（%(status)s）") % {"status": confirmation.get_status_display()})
     if not confirm and not note.strip():
@@ -835,6 +931,7 @@ def save_room(
     room: Room | None = None,
     acting_user: User,
 ) -> Room:
+    _require_centre_staff(acting_user, facility.pk, leader=True)
     room = room or Room(facility=facility)
     if room.facility_id != facility.pk:
         raise ValidationError(_("只能管理本所的调解室"))
@@ -859,9 +956,13 @@ def enrol_volunteer(
     confidentiality_signed_on: date | None = None,
     is_active: bool = True,
     acting_user: User,
+    now: datetime | None = None,
 ) -> VolunteerProfile:
     """Put a volunteer on the centre's roster, or update their entry. They take part in sessions only
-    once the confidentiality undertaking is signed (DESIGN.md §5)."""
+    once the confidentiality undertaking is signed (DESIGN.md §5). A volunteer serving two centres has
+    an entry at each; one centre's leader changes only their own centre's entry."""
+    now = now or timezone.now()
+    _require_centre_staff(acting_user, facility.pk, leader=True)
     if not Membership.objects.filter(user=user, organization=facility, role=Role.VOLUNTEER, is_active=True).exists():
         raise ValidationError({"user": _("该用户不是本所的社会监督员账号")})
     errors = {}
@@ -875,8 +976,8 @@ def enrol_volunteer(
         raise ValidationError(errors)
     profile, _created = VolunteerProfile.objects.update_or_create(
         user=user,
+        facility=facility,
         defaults={
-            "facility": facility,
             "qualification": qualification,
             "certificate_number": certificate_number.strip(),
             "specialties": specialties.strip(),
@@ -887,7 +988,23 @@ def enrol_volunteer(
             "is_active": is_active,
         },
     )
+    if not is_active:
+        _withdraw_volunteer(user, facility, now=now)
     return profile
+
+
+def _withdraw_volunteer(user: User, facility: Organization, *, now: datetime) -> None:
+    """A volunteer taken off a centre's roster leaves the sessions still ahead there, and loses sight
+    of every session of that centre they were invited to (DESIGN.md §5: grants, not roles, let them in)."""
+    sessions = MediationSession.objects.filter(facility=facility)
+    SessionParticipant.objects.filter(
+        user=user,
+        session__in=sessions,
+        active=True,
+        session__status=MediationSession.Status.SCHEDULED,
+        starts_at__gt=now,
+    ).update(active=False, updated_at=now)
+    SessionUserObjectPermission.objects.filter(user=user, content_object__in=sessions).delete()
 
 
 # --- editing a lead ---------------------------------------------------------------------------------------
@@ -906,8 +1023,9 @@ def update_lead(
     assigned_officer: User | None,
     acting_user: User,
 ) -> DisputeLead:
-    lead = DisputeLead.objects.select_for_update().get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
     _require_open(lead)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     if amount_at_stake is not None and amount_at_stake < 0:
         raise ValidationError({"amount_at_stake": _("涉及金额不能小于零")})
     lead.category, lead.summary, lead.amount_at_stake = category, summary.strip(), amount_at_stake
@@ -920,8 +1038,9 @@ def update_lead(
 
 @transaction.atomic
 def add_party(lead: DisputeLead, party: PartyInput, *, acting_user: User) -> LeadParty:
-    lead = DisputeLead.objects.select_for_update().get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
     _require_open(lead)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     if not party.name.strip():
         raise ValidationError({"name": _("当事人姓名不能为空")})
     row = LeadParty(
@@ -939,6 +1058,7 @@ def add_party(lead: DisputeLead, party: PartyInput, *, acting_user: User) -> Lea
 
 @transaction.atomic
 def remove_party(party: LeadParty, *, acting_user: User) -> None:
-    lead = DisputeLead.objects.select_for_update().get(pk=party.lead_id)
+    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=party.lead_id)
     _require_open(lead)
+    _require_centre_staff(acting_user, lead.detention.facility_id)
     party.delete()

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,10 +66,7 @@ def staff_choices(facility: Organization) -> list[StaffChoice]:
     leaders, the active volunteers on its roster (with the hours they can come), and the court staff
     and court mediators of the courts of its county."""
     eligible = Q(organization=facility, role__in=CENTRE_ROLES) | Q(
-        organization=facility,
-        role=Role.VOLUNTEER,
-        user__volunteer_profile__facility=facility,
-        user__volunteer_profile__is_active=True,
+        organization=facility, role=Role.VOLUNTEER, roster__is_active=True
     )
     county = facility.county()
     if county is not None:
@@ -79,8 +76,15 @@ def staff_choices(facility: Organization) -> list[StaffChoice]:
             organization__path__startswith=county.path,
         )
     memberships = (
-        Membership.objects.filter(eligible, is_active=True, user__is_active=True, organization__is_active=True)
-        .select_related("user__volunteer_profile", "organization")
+        Membership.objects
+        # A volunteer's entry on this centre's roster (they may be on another centre's too).
+        .annotate(
+            roster=FilteredRelation(
+                "user__volunteer_profiles", condition=Q(user__volunteer_profiles__facility=facility)
+            )
+        )
+        .filter(eligible, is_active=True, user__is_active=True, organization__is_active=True)
+        .select_related("user", "roster", "organization")
         .order_by("organization__path", "role", "user__full_name", "user__username", "pk")
     )
     choices, seen = [], set()
@@ -91,7 +95,7 @@ def staff_choices(facility: Organization) -> list[StaffChoice]:
         seen.add(user.pk)
         is_volunteer = membership.role == Role.VOLUNTEER
         if is_volunteer:
-            detail = _("可参加：%(hours)s") % {"hours": services.availability_text(user.volunteer_profile)}
+            detail = _("可参加：%(hours)s") % {"hours": services.availability_text(membership.roster)}
         else:
             detail = membership.organization.name
         label = _("%(name)s（%(role)s · %(detail)s）") % {

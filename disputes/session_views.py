@@ -1,6 +1,7 @@
-"""Mediation sessions: booking one for a lead, the list of sessions, a session's page (in full for the
-centre and the court, sealed for volunteers, court mediators and agency staff), its result, its
-cancellation, one more participant, and the centre's room calendar (DESIGN.md §3, §5).
+"""Mediation sessions: booking one for a lead, the list of sessions, a session's page (for the centre,
+for the court with court_view's detention facts and no override, sealed for volunteers, court mediators
+and agency staff), its result, its cancellation, one more participant, and the centre's room calendar
+(DESIGN.md §3, §5).
 
 Every change is a POST to a service of disputes.services; a refused one comes back as a form error with
 the input kept and nothing saved.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +26,8 @@ from accounts.models import CENTRE_ROLES, Role, User
 from . import services
 from .access import get_lead_for_user, get_session_for_user
 from .calendar import awaiting_result, build_calendar, upcoming_sessions
-from .models import DisputeLead, MediationSession
+from .court_view import detention_facts
+from .models import DisputeLead, MediationSession, SessionParticipant
 from .selectors import is_sealed_viewer
 from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm, add_service_errors
 
@@ -122,19 +125,40 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> HttpResponse:
-    """The full page, for the centre's staff (with its forms) and the court (read only)."""
+    """The full page, for the centre's staff (with its forms) and the court (read only).
+
+    Both see the detention through court_view.detention_facts, the court's whitelist, which is also its
+    API's; only the centre sees the leader's override. The page is a fixed number of queries:
+    `session` has passed the access check, and what the template reads is fetched here at once,
+    never lazily while it renders."""
+    session = (
+        MediationSession.objects.select_related("lead__detention", "person", "room", "court", "facility", "override_by")
+        .prefetch_related(
+            Prefetch("participants", SessionParticipant.objects.select_related("user", "organization")),
+            "guests",
+        )
+        .get(pk=session.pk)
+    )
     can_change = user_role(request.user) in CENTRE_ROLES
-    participants = list(session.participants.select_related("user", "organization"))
+    participants = list(session.participants.all())
     now = timezone.now()
     scheduled = session.status == MediationSession.Status.SCHEDULED
     started = session.status != MediationSession.Status.CANCELLED and session.starts_at <= now
+    override = None
+    if session.override_reasons and can_change:
+        # The centre's own record: its reasons and note speak of the release and the health check.
+        override = {
+            "labels": [str(services.OVERRIDE_LABELS.get(r, r)) for r in session.override_reasons],
+            "by": session.override_by,
+            "note": session.override_note,
+        }
     context = {
         "session": session,
         "lead": session.lead,
-        "detention": session.lead.detention,
+        "detention": detention_facts(session.lead.detention),
         "participants": participants,
         "guests": list(session.guests.all()),
-        "override_labels": [str(services.OVERRIDE_LABELS.get(r, r)) for r in session.override_reasons],
+        "override": override,
         "can_change": can_change,
         # A refused form comes back with its errors, even where the page would not offer it now.
         "can_cancel": can_change and (scheduled or "cancel_form" in forms),

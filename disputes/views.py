@@ -63,9 +63,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     for lead in rows:
         detention = lead.detention
         lead.days_to_release = days_until(detention.scheduled_release_at, now=now)
-        lead.clock_running = selectors.custody_clock_running(
-            detention.scheduled_release_at, 0 if lead.is_closed else 1, now=now
-        )
+        lead.clock_running = selectors.custody_clock_running(detention, 0 if lead.is_closed else 1, now=now)
     context = {
         "rows": rows,
         "filter_form": filter_form,
@@ -87,7 +85,9 @@ def _filtered(rows: QuerySet[DisputeLead], user, filters: dict, *, now) -> Query
         rows = rows.filter(assigned_officer=user)
     if filters["clock"]:
         # The same rule as selectors.custody_clock_running, in SQL, with `now` from Python.
-        rows = rows.filter(closed_at__isnull=True, detention__scheduled_release_at__lte=now + selectors.CUSTODY_CLOCK)
+        rows = rows.alias(release=selectors.release_moment()).filter(
+            closed_at__isnull=True, release__lte=now + selectors.CUSTODY_CLOCK
+        )
     return rows
 
 
@@ -151,9 +151,7 @@ def _detail_context(request: HttpRequest, lead: DisputeLead, **extra) -> dict:
         "detention": detention,
         "person": detention.person,
         "days_to_release": days_until(detention.scheduled_release_at, now=now),
-        "clock_running": selectors.custody_clock_running(
-            detention.scheduled_release_at, 0 if lead.is_closed else 1, now=now
-        ),
+        "clock_running": selectors.custody_clock_running(detention, 0 if lead.is_closed else 1, now=now),
         "past_release": now >= (detention.released_at or detention.scheduled_release_at),
         "parties": list(lead.parties.all()),
         "plan": plan,
@@ -275,15 +273,23 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.review_plan(
-                    plan, approve=form.approve, comment=form.cleaned_data["comment"], acting_user=request.user
+                    plan,
+                    approve=form.approve,
+                    comment=form.cleaned_data["comment"],
+                    revision=form.cleaned_data["revision"],
+                    acting_user=request.user,
                 )
             except ValidationError as error:
+                if getattr(error, "code", None) == "stale":
+                    # Show the plan as it is now; the decision must be made on that text.
+                    messages.warning(request, error.messages[0])
+                    return redirect("disputes:plan_review", pk=lead.pk)
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("方案已批准") if form.approve else _("方案已退回"))
                 return redirect("disputes:lead_detail", pk=lead.pk)
     else:
-        form = ReviewForm()
+        form = ReviewForm(initial={"revision": plan.revision})
     context = {
         "form": form,
         "lead": lead,

@@ -106,6 +106,11 @@ def officer_b(orgs) -> User:
 
 
 @pytest.fixture
+def leader_b(orgs) -> User:
+    return make_person("cx_leader", "孙立新", orgs.centre_b, Role.CENTRE_LEADER)
+
+
+@pytest.fixture
 def court_staff(orgs) -> User:
     return make_person("yy_judge", "李法官", orgs.court, Role.COURT_STAFF)
 

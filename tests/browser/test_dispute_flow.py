@@ -201,7 +201,7 @@ def test_an_officer_takes_a_dispute_from_the_detention_page_to_the_agreement_pdf
     details = officer.locator("#lead-heading + dl")
     expect(details).to_contain_text("法院执行")
     expect(details).to_contain_text(SUMMARY)
-    expect(details).to_contain_text("50000.00")
+    expect(details).to_contain_text("50,000.00")
     expect(officer.locator("#parties")).to_contain_text(COUNTERPARTY)
     expect(officer.locator("#parties")).to_contain_text("139****1111")
 

@@ -27,23 +27,25 @@ AFTER_RELEASE = local(2026, 3, 12, 16, 0)
 
 
 @pytest.fixture
-def rooms(orgs) -> dict[str, Room]:
+def rooms(orgs, leader_a, leader_b) -> dict[str, Room]:
     """The demo centre's rooms: two mediation rooms (the second also for family meetings) and the
-    remote video room to the court; centre B has one room of its own."""
+    remote video room to the court; centre B has one room of its own. Each centre's leader sets up
+    its rooms."""
     make = services.save_room
     return {
-        "one": make(orgs.centre_a, name="第一调解室", kind=Room.Kind.MEDIATION, acting_user=None),
+        "one": make(orgs.centre_a, name="第一调解室", kind=Room.Kind.MEDIATION, acting_user=leader_a),
         "two": make(
-            orgs.centre_a, name="第二调解室", kind=Room.Kind.MEDIATION, for_family_meetings=True, acting_user=None
+            orgs.centre_a, name="第二调解室", kind=Room.Kind.MEDIATION, for_family_meetings=True, acting_user=leader_a
         ),
-        "video": make(orgs.centre_a, name="远程视频调解室", kind=Room.Kind.VIDEO, acting_user=None),
-        "b": make(orgs.centre_b, name="慈溪调解室", kind=Room.Kind.MEDIATION, acting_user=None),
+        "video": make(orgs.centre_a, name="远程视频调解室", kind=Room.Kind.VIDEO, acting_user=leader_a),
+        "b": make(orgs.centre_b, name="慈溪调解室", kind=Room.Kind.MEDIATION, acting_user=leader_b),
     }
 
 
 @pytest.fixture
 def make_lead(make_detention, officer_a):
-    """make_lead(detention=None, **open_lead kwargs) -> an open lead, made through services.open_lead."""
+    """make_lead(detention=None, **open_lead kwargs) -> an open lead, made through services.open_lead
+    by officer A (pass acting_user for a detention of another centre)."""
 
     def make(detention=None, **fields) -> DisputeLead:
         fields.setdefault("category", DisputeLead.Category.COURT_ENFORCEMENT)
@@ -54,7 +56,8 @@ def make_lead(make_detention, officer_a):
             "parties",
             [services.PartyInput(side=LeadParty.Side.COUNTERPARTY, name="宁波某建材公司", phone="13900001111")],
         )
-        return services.open_lead(detention or make_detention(), acting_user=officer_a, **fields)
+        fields.setdefault("acting_user", officer_a)
+        return services.open_lead(detention or make_detention(), **fields)
 
     return make
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from detainees import selectors as detainee_selectors
+from detainees import services as detainee_services
 from disputes import services
 from disputes.models import DisputeLead
 from disputes.selectors import custody_clock_running
@@ -47,8 +48,23 @@ def test_the_timeline_shows_the_lead_and_its_session(session_booked):
 
 
 def test_the_custody_clock_starts_two_days_before_the_scheduled_release(make_detention):
-    release = make_detention().scheduled_release_at
+    detention = make_detention()
+    release = detention.scheduled_release_at
 
-    assert not custody_clock_running(release, 1, now=release - timedelta(days=2, seconds=1))
-    assert custody_clock_running(release, 1, now=release - timedelta(days=2))
-    assert not custody_clock_running(release, 0, now=release)
+    assert not custody_clock_running(detention, 1, now=release - timedelta(days=2, seconds=1))
+    assert custody_clock_running(detention, 1, now=release - timedelta(days=2))
+    assert not custody_clock_running(detention, 0, now=release)
+
+
+def test_an_early_release_starts_the_clock_from_the_release(make_detention, officer_a):
+    """Released five days before the scheduled date with a lead still open: the flag is up from the
+    release on (two days before it, in fact), not only two days before a date that no longer applies."""
+    detention = make_detention()
+    released_at = detention.scheduled_release_at - timedelta(days=5)
+    detainee_services.release_detention(detention, released_at=released_at, acting_user=officer_a, now=released_at)
+    detention.refresh_from_db()
+
+    assert not custody_clock_running(detention, 1, now=released_at - timedelta(days=2, seconds=1))
+    assert custody_clock_running(detention, 1, now=released_at - timedelta(days=2))
+    assert custody_clock_running(detention, 1, now=released_at + timedelta(hours=1))
+    assert not custody_clock_running(detention, 0, now=released_at + timedelta(hours=1))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Organization, Role
@@ -158,8 +159,29 @@ def test_after_a_refusal_the_centre_may_ask_again(
 
     client_for(officer_a).post(request_url(resolved_lead), {"court": orgs.court.pk})
 
-    again = JudicialConfirmation.objects.get()
+    # The refusal stays on record beside the new request.
+    refused, again = JudicialConfirmation.objects.order_by("requested_at", "pk")
+    assert (refused.pk, refused.status, refused.court_note) == (requested.pk, Status.REFUSED, "签字人不全")
     assert (again.status, again.agreement.revision) == (Status.REQUESTED, 2)
+    assert again.agreement.judicial_confirmation == again
+
+
+def test_the_database_keeps_one_open_request_per_agreement(requested, orgs, officer_a):
+    """Two requests racing past the service's check: the partial unique constraint takes one."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JudicialConfirmation.objects.create(
+            agreement=requested.agreement, court=orgs.court, requested_by=officer_a, requested_at=requested.requested_at
+        )
+    services.decide_judicial_confirmation(
+        requested,
+        confirm=False,
+        note="签字人不全",
+        acting_user=make_person("yy_judge2", "王法官", orgs.court, Role.COURT_STAFF),
+    )
+    # A refused one does not count: the next request is taken.
+    JudicialConfirmation.objects.create(
+        agreement=requested.agreement, court=orgs.court, requested_by=officer_a, requested_at=requested.requested_at
+    )
 
 
 # --- who sees what ----------------------------------------------------------------------------------

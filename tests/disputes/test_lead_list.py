@@ -62,7 +62,7 @@ def test_the_list_costs_the_same_queries_for_5_and_50_rows(
 
 
 @pytest.fixture
-def centre_a_leads(make_detention, make_lead, officer_a, officer_a2, orgs):
+def centre_a_leads(make_detention, make_lead, officer_a, officer_a2, officer_b, orgs):
     """Four leads of centre A and one of centre B, each telling one filter apart."""
     first = make_detention(name="甲", id_number=resident_id(1))
     second = make_detention(name="乙", id_number=resident_id(2))
@@ -71,7 +71,11 @@ def centre_a_leads(make_detention, make_lead, officer_a, officer_a2, orgs):
     make_lead(second, summary="债务乙", category=DisputeLead.Category.DEBT, assigned_officer=officer_a2)
     closed = make_lead(second, summary="已撤回乙", assigned_officer=officer_a)
     services.move_lead(closed, DisputeLead.Status.WITHDRAWN, acting_user=officer_a)
-    make_lead(make_detention(name="丙", id_number=resident_id(3), facility=orgs.centre_b), summary="慈溪丙")
+    make_lead(
+        make_detention(name="丙", id_number=resident_id(3), facility=orgs.centre_b),
+        summary="慈溪丙",
+        acting_user=officer_b,
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ may open which page (another centre's officer 404, other roles 403, anonymous vi
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -59,6 +60,11 @@ def plan_form(orgs, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def review_form(lead, **fields) -> dict:
+    """What the review page posts: the decision, the comment and the plan revision it showed."""
+    return {"revision": ResolutionPlan.objects.get(lead=lead).revision, **fields}
 
 
 def outcome_form(**overrides) -> dict:
@@ -117,7 +123,7 @@ def test_a_lead_goes_from_entry_through_an_approved_plan_to_its_outcome(
     assert officer.get(f"/disputes/{lead.pk}/plan/review/").status_code == 403
     assert f'href="/disputes/{lead.pk}/plan/review/"' in html_of(leader.get(f"/disputes/{lead.pk}/"))
 
-    response = leader.post(f"/disputes/{lead.pk}/plan/review/", {"decision": "approve", "comment": "同意"})
+    response = leader.post(f"/disputes/{lead.pk}/plan/review/", review_form(lead, decision="approve", comment="同意"))
     assert response.status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.decided_by) == ("approved", leader_a)
@@ -177,13 +183,17 @@ def test_the_leader_returns_a_plan_with_a_comment_and_the_officer_sees_it(
     officer, leader = client_for(officer_a), client_for(leader_a)
     officer.post(f"/disputes/{lead.pk}/plan/", plan_form(orgs))
 
-    without_comment = leader.post(f"/disputes/{lead.pk}/plan/review/", {"decision": "return", "comment": " "})
+    without_comment = leader.post(
+        f"/disputes/{lead.pk}/plan/review/", review_form(lead, decision="return", comment=" ")
+    )
     assert without_comment.status_code == 200
     assert "退回方案时请写明意见" in html_of(without_comment)
     assert ResolutionPlan.objects.get(lead=lead).status == "submitted"
     assert not PlanReview.objects.exists()
 
-    response = leader.post(f"/disputes/{lead.pk}/plan/review/", {"decision": "return", "comment": "请补充家属的意见"})
+    response = leader.post(
+        f"/disputes/{lead.pk}/plan/review/", review_form(lead, decision="return", comment="请补充家属的意见")
+    )
 
     assert response.status_code == 302
     plan = ResolutionPlan.objects.get(lead=lead)
@@ -197,12 +207,35 @@ def test_the_leader_returns_a_plan_with_a_comment_and_the_officer_sees_it(
     assert "请补充家属的意见" in edit  # the leader's comment, above the form
     # Resubmitted and approved: the history keeps both decisions.
     officer.post(f"/disputes/{lead.pk}/plan/", plan_form(orgs, analysis="已补充家属意见"))
-    leader.post(f"/disputes/{lead.pk}/plan/review/", {"decision": "approve", "comment": ""})
+    leader.post(f"/disputes/{lead.pk}/plan/review/", review_form(lead, decision="approve", comment=""))
     assert list(PlanReview.objects.filter(plan=plan).values_list("decision", flat=True)) == ["returned", "approved"]
 
 
+def test_a_plan_changed_while_the_leader_reads_it_is_shown_again_not_approved(
+    make_lead, officer_a, leader_a, orgs, client_for
+):
+    lead = make_lead()
+    officer, leader = client_for(officer_a), client_for(leader_a)
+    officer.post(f"/disputes/{lead.pk}/plan/", plan_form(orgs))
+    page = html_of(leader.get(f"/disputes/{lead.pk}/plan/review/"))
+    shown = re.search(r'name="revision" value="(\d+)"', page).group(1)
+    officer.post(f"/disputes/{lead.pk}/plan/", plan_form(orgs, strategy="改为先联系家属"))
+
+    response = leader.post(
+        f"/disputes/{lead.pk}/plan/review/", {"decision": "approve", "comment": "", "revision": shown}
+    )
+
+    assert response.status_code == 302 and response["Location"] == f"/disputes/{lead.pk}/plan/review/"
+    page = html_of(leader.get(response["Location"]))
+    assert "方案在您打开后已被修改" in page and "改为先联系家属" in page
+    assert ResolutionPlan.objects.get(lead=lead).status == "submitted"
+    assert not PlanReview.objects.exists()
+
+
 def test_a_plan_that_is_not_submitted_cannot_be_decided(ready_lead, leader_a, client_for):
-    response = client_for(leader_a).post(f"/disputes/{ready_lead.pk}/plan/review/", {"decision": "return"})
+    response = client_for(leader_a).post(
+        f"/disputes/{ready_lead.pk}/plan/review/", review_form(ready_lead, decision="return")
+    )
 
     assert response.status_code == 200
     assert "只有待审批的方案可以审批" in html_of(response)
@@ -428,7 +461,7 @@ def test_markup_typed_into_the_summary_party_and_plan_is_shown_escaped(
     client.post(f"/disputes/new/{detention.pk}/", lead_form(summary=SCRIPT, party_1_name=IMG, party_1_relation=SCRIPT))
     lead = DisputeLead.objects.get()
     client.post(f"/disputes/{lead.pk}/plan/", plan_form(orgs, analysis=IMG, strategy=SCRIPT))
-    client_for(leader_a).post(f"/disputes/{lead.pk}/plan/review/", {"decision": "return", "comment": IMG})
+    client_for(leader_a).post(f"/disputes/{lead.pk}/plan/review/", review_form(lead, decision="return", comment=IMG))
 
     pages = {
         "list": html_of(client.get("/disputes/")),
@@ -469,6 +502,7 @@ def lead_urls(lead, orgs) -> list[tuple[str, str, dict]]:
     """(method, url, data) of every page of one lead, in an order that works for its own centre; the
     POSTs carry valid data, so a refusal is the access check's and not the form's."""
     pk, party = lead.pk, lead.parties.get()
+    revision = ResolutionPlan.objects.get(lead=lead).revision
     return [
         ("get", f"/disputes/{pk}/", {}),
         ("get", f"/disputes/new/{lead.detention_id}/", {}),
@@ -480,7 +514,8 @@ def lead_urls(lead, orgs) -> list[tuple[str, str, dict]]:
         ("get", f"/disputes/{pk}/plan/", {}),
         ("post", f"/disputes/{pk}/plan/", plan_form(orgs)),
         ("get", f"/disputes/{pk}/plan/review/", {}),
-        ("post", f"/disputes/{pk}/plan/review/", {"decision": "approve", "comment": ""}),
+        # The plan POST just above makes the plan's next revision: that is the one the leader reviews.
+        ("post", f"/disputes/{pk}/plan/review/", {"decision": "approve", "comment": "", "revision": revision + 1}),
         ("get", f"/disputes/{pk}/outcome/", {}),
         ("post", f"/disputes/{pk}/outcome/", {"status": "withdrawn", "summary": "撤回"}),
     ]

@@ -20,6 +20,7 @@ from disputes.models import (
     ResolutionPlan,
 )
 from notifications.models import InboxMessage
+from tests.disputes.conftest import SESSION_END, SESSION_START
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +102,53 @@ def test_changing_an_approved_plan_sends_it_back_for_approval(ready_lead, office
     plan = plan_for(ready_lead, officer_a, strategy="改为先联系家属")
 
     assert plan.status == ResolutionPlan.Status.SUBMITTED
+
+
+def test_an_unknown_method_is_named(make_lead, officer_a):
+    with pytest.raises(ValidationError) as caught:
+        plan_for(make_lead(), officer_a, methods=[M.LISTENING, "hypnosis"])
+
+    assert caught.value.message_dict["methods"] == ["未知的化解方法：hypnosis"]
+
+
+def test_a_plan_changed_after_the_leader_opened_it_is_not_approved_unseen(make_lead, officer_a, leader_a):
+    lead = make_lead()
+    read = plan_for(lead, officer_a).revision  # what the review page showed the leader
+    plan_for(lead, officer_a, strategy="改为先联系家属")  # changed (and submitted again) meanwhile
+
+    with pytest.raises(ValidationError, match="方案在您打开后已被修改") as caught:
+        services.review_plan(ResolutionPlan.objects.get(lead=lead), approve=True, revision=read, acting_user=leader_a)
+
+    assert caught.value.code == "stale"
+    plan = ResolutionPlan.objects.get(lead=lead)
+    assert (plan.status, plan.revision) == (ResolutionPlan.Status.SUBMITTED, read + 1)
+    assert not PlanReview.objects.exists()
+    approved = services.review_plan(plan, approve=True, revision=read + 1, acting_user=leader_a)
+    assert (approved.status, approved.strategy) == (ResolutionPlan.Status.APPROVED, "改为先联系家属")
+
+
+def test_saving_a_draft_withdraws_a_submitted_plan_from_review(make_lead, officer_a, leader_a):
+    lead = make_lead()
+    plan_for(lead, officer_a)
+
+    draft = plan_for(lead, officer_a, strategy="还在斟酌", submit=False)
+
+    assert draft.status == ResolutionPlan.Status.DRAFT
+    with pytest.raises(ValidationError, match="只有待审批的方案可以审批"):
+        services.review_plan(draft, approve=True, acting_user=leader_a)
+
+
+def test_saving_a_draft_of_an_approved_plan_takes_the_approval_back(ready_lead, officer_a, rooms):
+    plan_for(ready_lead, officer_a, strategy="还在斟酌", submit=False)
+
+    with pytest.raises(ValidationError, match="经所领导批准后才能安排调解"):
+        services.schedule_session(
+            ready_lead,
+            mode="phone",
+            starts_at=SESSION_START,
+            ends_at=SESSION_END,
+            acting_user=officer_a,
+        )
 
 
 def test_a_closed_lead_takes_no_plan(make_lead, officer_a):

@@ -3,12 +3,14 @@ centre's entries are 404 and other roles get 403."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
 from accounts.models import Role
-from disputes.models import Room, VolunteerProfile
+from accounts.services import grant_membership
+from disputes import services
+from disputes.models import Room, SessionUserObjectPermission, VolunteerProfile
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
@@ -64,9 +66,7 @@ def test_a_room_name_already_used_in_the_centre_is_refused(leader_a, rooms, clie
     assert Room.objects.filter(name="第一调解室").count() == 1
 
 
-def test_the_same_room_name_is_fine_in_another_centre(officer_b, orgs, client_for, rooms):
-    leader_b = make_person("cx_leader", "冯所长", orgs.centre_b, Role.CENTRE_LEADER)
-
+def test_the_same_room_name_is_fine_in_another_centre(officer_b, orgs, client_for, rooms, leader_b):
     response = client_for(leader_b).post(
         "/disputes/rooms/new/", {"name": "第一调解室", "kind": "mediation", "capacity": 6, "is_active": "on"}
     )
@@ -196,6 +196,54 @@ def test_a_leader_edits_a_roster_entry(leader_a, volunteer_on_roster, client_for
     profile.refresh_from_db()
     assert profile.available_weekdays == [6, 7]
     assert (profile.qualification, profile.is_active) == ("peoples_mediator", False)
+
+
+def test_a_volunteer_serving_two_centres_has_an_entry_at_each(
+    leader_a, leader_b, volunteer, volunteer_on_roster, orgs, client_for
+):
+    grant_membership(volunteer, organization=orgs.centre_b, role=Role.VOLUNTEER)
+
+    response = client_for(leader_b).post(
+        "/disputes/volunteers/new/", enrolment(user=volunteer.pk, available_weekdays=["6"])
+    )
+
+    assert response.status_code == 302
+    at_a, at_b = VolunteerProfile.objects.order_by("facility__code")
+    assert (at_a.facility, at_a.available_weekdays) == (orgs.centre_a, [1, 2, 3, 4, 5])  # A's entry untouched
+    assert (at_b.facility, at_b.available_weekdays) == (orgs.centre_b, [6])
+    assert "郑志愿" in client_for(leader_a).get("/disputes/volunteers/").content.decode()
+
+
+def test_a_volunteer_taken_off_the_roster_loses_sight_of_the_centres_sessions(
+    leader_a, volunteer, session_booked, client_for
+):
+    profile = VolunteerProfile.objects.get()
+    assert client_for(volunteer).get(f"/disputes/sessions/{session_booked.pk}/").status_code == 200
+
+    client_for(leader_a).post(f"/disputes/volunteers/{profile.pk}/", enrolment(is_active=""))
+
+    assert client_for(volunteer).get(f"/disputes/sessions/{session_booked.pk}/").status_code == 404
+    assert not SessionUserObjectPermission.objects.filter(user=volunteer).exists()
+
+
+def test_a_volunteer_taken_off_the_roster_leaves_the_sessions_ahead(leader_a, volunteer, session_booked, orgs):
+    day_before = session_booked.starts_at - timedelta(days=1)
+
+    services.enrol_volunteer(
+        orgs.centre_a,
+        user=volunteer,
+        qualification="lawyer",
+        available_weekdays=[1, 2, 3, 4, 5],
+        available_from=time(8, 30),
+        available_until=time(17, 30),
+        is_active=False,
+        acting_user=leader_a,
+        now=day_before,
+    )
+
+    participant = session_booked.participants.get(user=volunteer)
+    assert not participant.active  # free for other sessions, no longer listed as coming
+    assert session_booked.participants.filter(active=True).count() == 1
 
 
 def test_an_officer_reads_the_roster_but_cannot_change_it(officer_a, volunteer, volunteer_on_roster, client_for):

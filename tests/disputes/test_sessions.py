@@ -14,8 +14,8 @@ from guardian.shortcuts import get_perms
 from accounts.models import Role
 from detainees import services as detainee_services
 from detainees.models import HealthCheck
-from disputes import services
-from disputes.models import DisputeLead, MediationSession, SessionParticipant
+from disputes import selectors, services
+from disputes.models import DisputeLead, MediationSession, SessionParticipant, SessionUserObjectPermission
 from tests.conftest import make_person
 from tests.detainees.conftest import resident_id
 
@@ -121,6 +121,26 @@ def test_it_refuses_to_book_a_staff_member_twice(session_booked, second_ready_le
     assert SessionParticipant.objects.count() == 2
 
 
+def test_cancelling_takes_back_the_grants_of_those_invited(session_booked, officer_a, volunteer):
+    assert selectors.sessions_visible_to(volunteer).exists()
+
+    services.cancel_session(session_booked, reason="当事人家属无法到场", acting_user=officer_a)
+
+    assert not SessionUserObjectPermission.objects.filter(content_object=session_booked).exists()
+    assert not selectors.sessions_visible_to(volunteer).exists()
+
+
+def test_no_one_is_added_to_a_session_of_a_closed_lead(session_booked, officer_a, officer_a2):
+    services.move_lead(session_booked.lead, "withdrawn", acting_user=officer_a, now=SESSION_START - timedelta(days=1))
+
+    session_booked.refresh_from_db()
+    assert session_booked.status == "cancelled"  # withdrawing the lead freed what it held
+    with pytest.raises(ValidationError, match="该线索已结案"):
+        services.add_participant(session_booked, services.StaffInput(officer_a2), acting_user=officer_a)
+
+    assert not session_booked.participants.filter(user=officer_a2).exists()
+
+
 def test_a_cancelled_session_frees_the_room_the_person_and_the_staff(session_booked, officer_a, rooms, volunteer):
     services.cancel_session(session_booked, reason="当事人临时无法到场", acting_user=officer_a)
 
@@ -191,6 +211,20 @@ def test_it_checks_times_rooms_and_custody(ready_lead, rooms, officer_a, orgs):
         with pytest.raises(ValidationError) as caught:
             book(ready_lead, acting_user=officer_a, **arguments)
         assert message in caught.value.message_dict[field], change
+    assert not MediationSession.objects.exists()
+
+
+def test_a_video_session_goes_only_to_a_court_of_the_county(ready_lead, rooms, officer_a, orgs):
+    from accounts.services import create_organization
+
+    cixi_court = create_organization(
+        name="慈溪市人民法院", kind="court", code="330282-FY", region_code="330282", parent=orgs.cixi
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        book(ready_lead, room=rooms["video"], acting_user=officer_a, mode="video", court=cixi_court)
+
+    assert caught.value.message_dict == {"court": ["请选择本县（市、区）的法院连线"]}
     assert not MediationSession.objects.exists()
 
 
@@ -447,6 +481,8 @@ def test_twenty_simultaneous_bookings_of_one_room_slot_give_exactly_one(
             result = "booked"
         except ValidationError as error:
             result = "refused: " + " ".join(error.messages)
+        except Exception as error:  # reported by the assertions below, with the others' outcomes
+            result = f"error: {type(error).__name__}: {error}"
         finally:
             connection.close()
         with lock:
@@ -458,8 +494,8 @@ def test_twenty_simultaneous_bookings_of_one_room_slot_give_exactly_one(
     for thread in threads:
         thread.join(timeout=60)
 
-    assert len(outcomes) == 20
-    assert outcomes.count("booked") == 1
+    assert len(outcomes) == 20, outcomes
+    assert outcomes.count("booked") == 1, outcomes
     assert all("已被预约" in outcome for outcome in outcomes if outcome != "booked")
     assert MediationSession.objects.filter(room=rooms["one"]).count() == 1
 

@@ -1,0 +1,76 @@
+"""A person moved to another centre (detainees.services.transfer_detention) takes their leads and
+sessions along: the sessions still booked in the old centre's rooms are cancelled, the people invited
+from outside lose sight of them, and the new centre sees the person's sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from detainees import services as detainee_services
+from disputes import selectors
+from disputes.models import MediationSession, SessionParticipant, SessionUserObjectPermission
+from tests.detainees.conftest import local, resident_id
+from tests.disputes.conftest import SESSION_START
+from tests.disputes.test_sessions import book
+
+pytestmark = pytest.mark.django_db
+
+MOVED_AT = local(2026, 3, 10, 10, 0)  # the day before the booked session
+
+
+def transfer(detention, orgs, officer, *, moved_at=MOVED_AT):
+    return detainee_services.transfer_detention(
+        detention, to_facility=orgs.centre_b, moved_at=moved_at, acting_user=officer, now=moved_at
+    )
+
+
+def test_a_transfer_cancels_the_sessions_booked_at_the_old_centre(session_booked, orgs, officer_a, volunteer):
+    transfer(session_booked.lead.detention, orgs, officer_a)
+
+    session_booked.refresh_from_db()
+    assert (session_booked.status, session_booked.cancel_reason) == ("cancelled", "被拘留人已转所")
+    assert session_booked.cancelled_at == MOVED_AT
+    assert not SessionParticipant.objects.filter(session=session_booked, active=True).exists()
+    # The volunteer invited to it no longer sees it.
+    assert not SessionUserObjectPermission.objects.filter(content_object=session_booked).exists()
+    assert not selectors.sessions_visible_to(volunteer).exists()
+
+
+def test_the_freed_room_can_be_booked_again(session_booked, orgs, officer_a, make_lead, make_detention, approve_plan):
+    transfer(session_booked.lead.detention, orgs, officer_a)
+
+    other = make_lead(detention=make_detention(id_number=resident_id(9), name="钱某"))
+    approve_plan(other)
+
+    again = book(other, room=session_booked.room, acting_user=officer_a)
+
+    assert again.status == "scheduled" and again.starts_at == SESSION_START
+
+
+def test_a_session_before_the_move_is_kept(session_booked, orgs, officer_a):
+    """Moved the evening after the session: the session happened at the old centre and stays."""
+    transfer(session_booked.lead.detention, orgs, officer_a, moved_at=SESSION_START + timedelta(hours=8))
+
+    session_booked.refresh_from_db()
+    assert session_booked.status == MediationSession.Status.SCHEDULED
+
+
+def test_the_new_centre_sees_the_persons_sessions_and_the_old_one_its_own(
+    session_booked, orgs, officer_a, officer_b, client_for
+):
+    transfer(session_booked.lead.detention, orgs, officer_a)
+
+    # The receiving centre: the lead and its sessions came along.
+    assert list(selectors.leads_visible_to(officer_b)) == [session_booked.lead]
+    assert list(selectors.sessions_visible_to(officer_b)) == [session_booked]
+    assert client_for(officer_b).get(f"/disputes/sessions/{session_booked.pk}/").status_code == 200
+    # The old centre keeps the record of what was booked in its own room, but no longer the lead.
+    assert list(selectors.sessions_visible_to(officer_a)) == [session_booked]
+    assert not selectors.leads_visible_to(officer_a).exists()
+
+
+def test_a_centre_sees_no_session_of_another_centre(session_booked, officer_b, client_for):
+    assert not selectors.sessions_visible_to(officer_b).exists()
+    assert client_for(officer_b).get(f"/disputes/sessions/{session_booked.pk}/").status_code == 404
