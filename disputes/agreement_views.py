@@ -16,7 +16,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -65,7 +65,12 @@ def _agreement_for_reader(user, pk: int) -> Agreement:
         lead = get_lead_for_user(user, pk)
         agreement = agreements.filter(lead=lead).first()
     elif membership is not None and membership.role == Role.COURT_STAFF:
-        agreement = agreements.filter(lead_id=pk, judicial_confirmations__court_id=membership.organization_id).first()
+        # Only the revision the court was sent: a court that refused does not read a later text.
+        agreement = agreements.filter(
+            lead_id=pk,
+            judicial_confirmations__court_id=membership.organization_id,
+            judicial_confirmations__agreement_revision=F("revision"),
+        ).first()
     else:
         agreement = None
     if agreement is None:
@@ -340,13 +345,16 @@ def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif is_court and confirmation.status == JudicialConfirmation.Status.REQUESTED:
         form = ConfirmationDecisionForm()
     agreement = confirmation.agreement
+    # A court reads the agreement only as it was sent to it (it may have been changed after a refusal).
+    show_agreement = not is_court or confirmation.agreement_revision == agreement.revision
     return render(
         request,
         "disputes/confirmation_detail.html",
         {
             "confirmation": confirmation,
             "agreement": agreement,
-            "signatories": list(agreement.signatories.order_by("pk")),
+            "signatories": list(agreement.signatories.order_by("pk")) if show_agreement else [],
+            "show_agreement": show_agreement,
             "form": form,
             "is_court": is_court,
         },

@@ -276,7 +276,10 @@ class SessionParticipantSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    """The full record, for centre staff."""
+    """The full record, for centre staff. After a transfer a centre lists the sessions held in its
+    rooms for a person who is now at another centre: of that detention it gets only the court's
+    whitelist of facts, the rest of the block left blank (the other centre's cell, decision and so on
+    are not its business any more), so every row keeps one shape."""
 
     status = SessionStatusField(read_only=True)
     dispute = SessionDisputeSerializer(source="lead", read_only=True)
@@ -319,6 +322,14 @@ class SessionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        viewer_facility_id = staff_facility_id(self.context["request"].user) if "request" in self.context else None
+        if instance.lead.detention.facility_id != viewer_facility_id:
+            allowed = set(COURT_DETENTION_FIELDS) | {"id"}
+            data["detention"] = {name: (value if name in allowed else "") for name, value in data["detention"].items()}
+        return data
 
 
 class CourtSessionSerializer(SessionSerializer):
@@ -729,7 +740,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 raise DoubleBooking(detail) from None
             raise serializers.ValidationError(detail) from None
         session = self.get_queryset().get(pk=session.pk)
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(SessionSerializer(session, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 session_list = SessionViewSet.as_view({"get": "list", "post": "create"})

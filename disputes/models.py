@@ -586,6 +586,9 @@ class JudicialConfirmation(TimeStampedModel):
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     court_note = models.TextField(_("法院意见"), blank=True)
+    # The agreement revision the court was sent. After a refusal the centre may change the agreement
+    # and ask another court; the court that refused keeps its request, not a view of the new text.
+    agreement_revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

@@ -132,7 +132,7 @@ def move_lead(
             lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now
         )
         for session in ahead:
-            _cancel(session, reason=_("线索已结案"), now=now)
+            _cancel(session, reason=_("线索已结案"), now=now, acting_user=acting_user)
     LeadTransition.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, at=now, acting_user=acting_user, note=note.strip()
     )
@@ -173,7 +173,7 @@ def save_plan(
     """Write the lead's plan (一人一策); `submit` sends it to the centre's leaders for approval and moves
     an open lead to planning. Changing an approved plan sends it back for approval."""
     now = now or timezone.now()
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     _require_open(lead)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     errors = {}
@@ -239,7 +239,7 @@ def review_plan(
     then). `revision` is the plan revision the leader read (the review page sends it): a plan changed
     since is refused with code "stale", so no text is approved unseen."""
     now = now or timezone.now()
-    plan = ResolutionPlan.objects.select_for_update().select_related("lead__detention").get(pk=plan.pk)
+    plan = ResolutionPlan.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=plan.pk)
     _require_open(plan.lead)
     _require_centre_staff(acting_user, plan.lead.detention.facility_id, leader=True)
     if revision is not None and revision != plan.revision:
@@ -349,7 +349,9 @@ def schedule_session(
     past is accepted on purpose: a talk held at short notice is entered afterwards, and the room, the
     person and the staff are held for it all the same."""
     now = now or timezone.now()
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    # The detention is locked too: a transfer saved at the same moment waits for the booking (and then
+    # cancels it) or the booking waits and sees the new centre.
+    lead = DisputeLead.objects.select_for_update(of=("self", "detention")).select_related("detention").get(pk=lead.pk)
     detention = lead.detention
     _require_open(lead)
     _require_centre_staff(acting_user, detention.facility_id)
@@ -435,8 +437,10 @@ def add_participant(
 ) -> SessionParticipant:
     """Add one staff member (e.g. a volunteer, with their declaration) to a scheduled session."""
     now = now or timezone.now()
-    session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
-    _require_centre_staff(acting_user, session.lead.detention.facility_id)
+    session = (
+        MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
+    )
+    _require_centre_staff(acting_user, session.facility_id)
     _require_open(session.lead)
     if session.status != MediationSession.Status.SCHEDULED:
         raise ValidationError(_("只能为尚未举行的调解添加人员"))
@@ -464,24 +468,41 @@ def cancel_session(
 ) -> MediationSession:
     """Cancel a scheduled session: the room, the person and the participants are free again."""
     now = now or timezone.now()
-    session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
-    _require_centre_staff(acting_user, session.lead.detention.facility_id)
+    session = (
+        MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
+    )
+    _require_centre_staff(acting_user, session.facility_id)
     if session.status == MediationSession.Status.CANCELLED:
         return session
     if session.status != MediationSession.Status.SCHEDULED:
         raise ValidationError(_("已举行的调解不能取消"))
     if not reason.strip():
         raise ValidationError({"reason": _("请填写取消原因")})
-    return _cancel(session, reason=reason, now=now)
+    return _cancel(session, reason=reason, now=now, acting_user=acting_user)
 
 
-def _cancel(session: MediationSession, *, reason: str, now: datetime) -> MediationSession:
-    """Free the room, the person and the participants, and take back the grants of those invited from
-    outside: a cancelled meeting is no reason for them to keep seeing it (DESIGN.md §5)."""
+def _cancel(
+    session: MediationSession, *, reason: str, now: datetime, acting_user: User | None = None
+) -> MediationSession:
+    """Free the room, the person and the participants, tell the participants, and take back the
+    grants of those invited from outside: a cancelled meeting is no reason for them to keep seeing it
+    (DESIGN.md §5). The notice says when and where, as the invitation did, and not why: the reason may
+    speak of the detention (a transfer)."""
     session.status, session.cancelled_at, session.cancel_reason = MediationSession.Status.CANCELLED, now, reason.strip()
     session.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    coming = [p.user for p in session.participants.filter(active=True).select_related("user")]
     session.participants.update(active=False, updated_at=now)
     SessionUserObjectPermission.objects.filter(content_object=session).delete()
+    if session.starts_at > now:
+        where = session.room.name if session.room_id else session.get_mode_display()
+        notify(
+            "session_cancelled",
+            recipients=[user for user in coming if acting_user is None or user.pk != acting_user.pk],
+            build_message=lambda _user: Message(
+                subject=_("调解取消：%(start)s，%(where)s")
+                % {"start": f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}", "where": where}
+            ),
+        )
     return session
 
 
@@ -514,8 +535,10 @@ def record_session_result(
 ) -> MediationSession:
     """Write the minutes and result of a session that has taken place; it then counts as held."""
     now = now or timezone.now()
-    session = MediationSession.objects.select_for_update().select_related("lead__detention").get(pk=session.pk)
-    _require_centre_staff(acting_user, session.lead.detention.facility_id)
+    session = (
+        MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
+    )
+    _require_centre_staff(acting_user, session.facility_id)
     errors = {}
     if session.status == MediationSession.Status.CANCELLED:
         raise ValidationError(_("已取消的调解不能记录结果"))
@@ -574,9 +597,13 @@ def _participants(
             continue
         declaration = ""
         if role == Role.VOLUNTEER:
-            profile = VolunteerProfile.objects.filter(
-                user=user, facility_id=detention.facility_id, is_active=True
-            ).first()
+            # Locked: a leader taking the volunteer off the roster at this moment waits for the booking
+            # (and then withdraws them from it), or the booking waits and finds them gone.
+            profile = (
+                VolunteerProfile.objects.select_for_update()
+                .filter(user=user, facility_id=detention.facility_id, is_active=True)
+                .first()
+            )
             if profile is None:
                 errors.append(_("%(name)s 不在本所社会监督员名册中") % {"name": name})
                 continue
@@ -738,7 +765,7 @@ def record_outcome(
 ) -> LeadOutcome:
     """Close the lead as resolved, partly resolved, unresolved or withdrawn, with its effects."""
     now = now or timezone.now()
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     if status not in DisputeLead.CLOSED:
         raise ValidationError({"status": _("结果只能是已化解、部分化解、未化解或已撤回")}, code="not_closed")
@@ -792,7 +819,7 @@ def save_agreement(
 ) -> Agreement:
     """Write the agreement of a resolved or partly resolved lead. Every change bumps `revision`, so
     the cached PDF of the previous revision is no longer served; a worker renders the new one."""
-    lead = DisputeLead.objects.select_for_update().select_related("detention__facility").get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention__facility").get(pk=lead.pk)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     if lead.status not in {Status.RESOLVED, Status.PARTLY_RESOLVED}:
         raise ValidationError(_("只有已化解或部分化解的线索可以制作调解协议书"), code="not_resolved")
@@ -865,7 +892,11 @@ def request_judicial_confirmation(
     again; the refusal stays on record. Requests for one agreement are taken one at a time (the
     agreement row is locked), and the partial unique constraint backs that up."""
     now = now or timezone.now()
-    agreement = Agreement.objects.select_for_update().select_related("lead__detention__facility").get(pk=agreement.pk)
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("lead__detention__facility")
+        .get(pk=agreement.pk)
+    )
     detention = agreement.lead.detention
     _require_centre_staff(acting_user, detention.facility_id)
     if court.kind not in COURT_KINDS or not _in_county(court, detention):
@@ -878,7 +909,11 @@ def request_judicial_confirmation(
     try:
         with transaction.atomic():
             confirmation = JudicialConfirmation.objects.create(
-                agreement=agreement, court=court, requested_by=acting_user, requested_at=now
+                agreement=agreement,
+                agreement_revision=agreement.revision,
+                court=court,
+                requested_by=acting_user,
+                requested_at=now,
             )
     except IntegrityError as exc:
         raise ValidationError(_("已申请司法确认"), code="duplicate") from exc
@@ -1023,7 +1058,7 @@ def update_lead(
     assigned_officer: User | None,
     acting_user: User,
 ) -> DisputeLead:
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     _require_open(lead)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     if amount_at_stake is not None and amount_at_stake < 0:
@@ -1038,7 +1073,7 @@ def update_lead(
 
 @transaction.atomic
 def add_party(lead: DisputeLead, party: PartyInput, *, acting_user: User) -> LeadParty:
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=lead.pk)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     _require_open(lead)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     if not party.name.strip():
@@ -1058,7 +1093,7 @@ def add_party(lead: DisputeLead, party: PartyInput, *, acting_user: User) -> Lea
 
 @transaction.atomic
 def remove_party(party: LeadParty, *, acting_user: User) -> None:
-    lead = DisputeLead.objects.select_for_update().select_related("detention").get(pk=party.lead_id)
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=party.lead_id)
     _require_open(lead)
     _require_centre_staff(acting_user, lead.detention.facility_id)
     party.delete()

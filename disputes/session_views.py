@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import current_membership, role_required, user_role
 from accounts.models import CENTRE_ROLES, Role, User
+from detainees.selectors import staff_facility_id
 
 from . import services
-from .access import get_lead_for_user, get_session_for_user
+from .access import can_change_session, get_lead_for_user, get_session_for_user
 from .calendar import awaiting_result, build_calendar, upcoming_sessions
 from .court_view import detention_facts
 from .models import DisputeLead, MediationSession, SessionParticipant
@@ -139,7 +140,7 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
         )
         .get(pk=session.pk)
     )
-    can_change = user_role(request.user) in CENTRE_ROLES
+    can_change = can_change_session(request.user, session)
     participants = list(session.participants.all())
     now = timezone.now()
     scheduled = session.status == MediationSession.Status.SCHEDULED
@@ -160,6 +161,8 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
         "guests": list(session.guests.all()),
         "override": override,
         "can_change": can_change,
+        # After a transfer the lead belongs to the receiving centre: no link to a page that is 404 here.
+        "lead_visible": staff_facility_id(request.user) == session.lead.detention.facility_id,
         # A refused form comes back with its errors, even where the page would not offer it now.
         "can_cancel": can_change and (scheduled or "cancel_form" in forms),
         "can_add": can_change and (scheduled or "participant_form" in forms),

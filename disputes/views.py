@@ -270,6 +270,10 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         form = ReviewForm(request.POST)
+        if form.has_error("revision"):
+            # A page from before the plan had revisions, or a tampered one: show the plan as it is now.
+            messages.warning(request, _("请阅读当前方案后再审批"))
+            return redirect("disputes:plan_review", pk=lead.pk)
         if form.is_valid():
             try:
                 services.review_plan(

@@ -166,6 +166,25 @@ def test_after_a_refusal_the_centre_may_ask_again(
     assert again.agreement.judicial_confirmation == again
 
 
+def test_a_court_that_refused_does_not_read_the_text_changed_afterwards(
+    requested, resolved_lead, officer_a, court_staff, orgs, client_for, cixi_court
+):
+    services.decide_judicial_confirmation(requested, confirm=False, note="条款不明确", acting_user=court_staff)
+    save(resolved_lead, officer_a, terms="一、修改后的条款：MARK-REVISION-2。")
+    court = client_for(court_staff)
+
+    page = court.get(detail_url(requested)).content.decode()
+
+    assert "条款不明确" in page and "MARK-REVISION-2" not in page
+    assert "修改后的协议书不再送本院查阅" in page
+    assert court.get(reverse("disputes:agreement_pdf", kwargs={"pk": resolved_lead.pk})).status_code == 404
+    # Asked again (of the same court), it reads the new text.
+    client_for(officer_a).post(request_url(resolved_lead), {"court": orgs.court.pk})
+    again = JudicialConfirmation.objects.exclude(pk=requested.pk).get()
+    assert again.agreement_revision == 2
+    assert "MARK-REVISION-2" in court.get(detail_url(again)).content.decode()
+
+
 def test_the_database_keeps_one_open_request_per_agreement(requested, orgs, officer_a):
     """Two requests racing past the service's check: the partial unique constraint takes one."""
     with pytest.raises(IntegrityError), transaction.atomic():

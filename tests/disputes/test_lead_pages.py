@@ -232,6 +232,16 @@ def test_a_plan_changed_while_the_leader_reads_it_is_shown_again_not_approved(
     assert not PlanReview.objects.exists()
 
 
+def test_a_review_without_the_revision_shown_is_sent_back_to_the_plan(make_lead, officer_a, leader_a, orgs, client_for):
+    lead = make_lead()
+    client_for(officer_a).post(f"/disputes/{lead.pk}/plan/", plan_form(orgs))
+
+    response = client_for(leader_a).post(f"/disputes/{lead.pk}/plan/review/", {"decision": "approve", "comment": ""})
+
+    assert response.status_code == 302 and response["Location"] == f"/disputes/{lead.pk}/plan/review/"
+    assert ResolutionPlan.objects.get(lead=lead).status == "submitted"
+
+
 def test_a_plan_that_is_not_submitted_cannot_be_decided(ready_lead, leader_a, client_for):
     response = client_for(leader_a).post(
         f"/disputes/{ready_lead.pk}/plan/review/", review_form(ready_lead, decision="return")

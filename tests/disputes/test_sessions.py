@@ -16,6 +16,7 @@ from detainees import services as detainee_services
 from detainees.models import HealthCheck
 from disputes import selectors, services
 from disputes.models import DisputeLead, MediationSession, SessionParticipant, SessionUserObjectPermission
+from notifications.models import InboxMessage
 from tests.conftest import make_person
 from tests.detainees.conftest import resident_id
 
@@ -128,6 +129,17 @@ def test_cancelling_takes_back_the_grants_of_those_invited(session_booked, offic
 
     assert not SessionUserObjectPermission.objects.filter(content_object=session_booked).exists()
     assert not selectors.sessions_visible_to(volunteer).exists()
+
+
+def test_the_participants_are_told_of_a_cancellation_but_not_why(session_booked, officer_a, volunteer, orgs):
+    later = session_booked.starts_at - timedelta(days=1)
+
+    services.cancel_session(session_booked, reason="被拘留人身体不适", acting_user=officer_a, now=later)
+
+    [notice] = InboxMessage.objects.filter(kind="session_cancelled")
+    assert notice.user == volunteer  # the officer who cancelled is not told of their own act
+    assert "第一调解室" in notice.subject and "2026-03-11 09:00" in notice.subject
+    assert "身体不适" not in notice.subject + notice.body and notice.link == ""
 
 
 def test_no_one_is_added_to_a_session_of_a_closed_lead(session_booked, officer_a, officer_a2):
@@ -456,21 +468,22 @@ def test_the_result_is_recorded_once_the_session_has_started(session_booked, off
     assert (session.status, session.result, session.next_steps) == ("held", "agreed", "起草协议")
 
 
-# --- 20 simultaneous bookings of one room slot ----------------------------------------------------------
+# --- simultaneous bookings of one room slot (the issue asks for 20, QUALITY.md R10 for 40) ----------------
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_simultaneous_bookings_of_one_room_slot_give_exactly_one(
-    orgs, rooms, make_detention, make_lead, approve_plan
+@pytest.mark.parametrize("attempts", [20, 40])
+def test_simultaneous_bookings_of_one_room_slot_give_exactly_one(
+    orgs, rooms, make_detention, make_lead, approve_plan, attempts
 ):
-    """Twenty officers, each on their own connection, book the same room for the same hour for twenty
+    """Officers, each on their own connection, book the same room for the same hour for as many
     different people. The service's checks may all pass at once; the exclusion constraint decides."""
     leads, officers = [], []
-    for n in range(20):
+    for n in range(attempts):
         leads.append(make_lead(detention=make_detention(id_number=resident_id(100 + n), name=f"并发{n}")))
         approve_plan(leads[-1])
         officers.append(make_person(f"race_officer_{n}", f"民警{n}", orgs.centre_a, Role.OFFICER))
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(attempts)
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -488,13 +501,13 @@ def test_twenty_simultaneous_bookings_of_one_room_slot_give_exactly_one(
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(attempts)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
 
-    assert len(outcomes) == 20, outcomes
+    assert len(outcomes) == attempts, outcomes
     assert outcomes.count("booked") == 1, outcomes
     assert all("已被预约" in outcome for outcome in outcomes if outcome != "booked")
     assert MediationSession.objects.filter(room=rooms["one"]).count() == 1

@@ -74,3 +74,37 @@ def test_the_new_centre_sees_the_persons_sessions_and_the_old_one_its_own(
 def test_a_centre_sees_no_session_of_another_centre(session_booked, officer_b, client_for):
     assert not selectors.sessions_visible_to(officer_b).exists()
     assert client_for(officer_b).get(f"/disputes/sessions/{session_booked.pk}/").status_code == 404
+
+
+def test_the_centre_that_held_a_session_writes_its_minutes_after_the_person_moved(
+    session_booked, orgs, officer_a, officer_b, client_for
+):
+    """Held at A at 09:00, moved to B that evening: A writes the minutes; B reads them, changes nothing."""
+    transfer(session_booked.lead.detention, orgs, officer_a, moved_at=SESSION_START + timedelta(hours=8))
+    url = f"/disputes/sessions/{session_booked.pk}/"
+
+    page_b = client_for(officer_b).get(url).content.decode()
+    assert "记录调解结果" not in page_b and f"/disputes/{session_booked.lead_id}/" in page_b
+    refused = client_for(officer_b).post(f"{url}result/", {"minutes": "笔录", "result": "agreed"})
+    assert refused.status_code == 403
+
+    page_a = client_for(officer_a).get(url).content.decode()
+    assert "记录调解结果" in page_a
+    assert f'href="/disputes/{session_booked.lead_id}/"' not in page_a  # the lead is B's now
+    saved = client_for(officer_a).post(f"{url}result/", {"minutes": "双方同意分期", "result": "agreed"})
+    assert saved.status_code == 302
+    session_booked.refresh_from_db()
+    assert (session_booked.status, session_booked.minutes) == ("held", "双方同意分期")
+
+
+def test_the_earlier_centre_gets_none_of_the_new_centres_detention_record(session_booked, orgs, officer_a, client_for):
+    detention = session_booked.lead.detention
+    transfer(detention, orgs, officer_a, moved_at=SESSION_START + timedelta(hours=8))
+    detention.refresh_from_db()
+    detention.cell, detention.decision_number = "慈溪三监室", "慈公（治）决字〔2026〕88号"
+    detention.save()
+
+    [row] = client_for(officer_a).get("/api/v1/sessions/").json()["results"]
+
+    assert row["detention"]["cell"] == "" and row["detention"]["decision_number"] == ""
+    assert row["detention"]["admitted_at"] is not None and row["minutes"] == ""
