@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from detainees import services as detainee_services
 from disputes import selectors
@@ -108,3 +109,26 @@ def test_the_earlier_centre_gets_none_of_the_new_centres_detention_record(sessio
 
     assert row["detention"]["cell"] == "" and row["detention"]["decision_number"] == ""
     assert row["detention"]["admitted_at"] is not None and row["minutes"] == ""
+
+
+def test_a_centres_sessions_are_found_through_indexes_not_a_scan_of_every_session(session_booked, officer_a):
+    """The centre's sessions are those held in its rooms UNION those of its people, each found by an
+    index condition on the centre (an OR across the join to the detention is a filter on every
+    session of the province, joined first)."""
+    queryset = selectors.sessions_visible_to(officer_a)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE disputes_mediationsession")
+        # SET LOCAL: only for the test's transaction, not for the connection the next test reuses.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = queryset.explain()
+
+    assert "Seq Scan on disputes_mediationsession" not in plan
+    # The centre is an index condition, not a filter applied to every session joined to its detention.
+    assert f"Index Cond: (facility_id = {officer_a_centre(officer_a)})" in plan
+    assert " OR " not in plan
+    assert list(queryset) == [session_booked]
+
+
+def officer_a_centre(officer) -> int:
+    return officer.memberships.get().organization_id
