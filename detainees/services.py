@@ -404,7 +404,7 @@ def transfer_detention(
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
     for hook in TRANSFER_HOOKS:
-        hook(detention, moved_at=moved_at, now=now)
+        hook(detention, moved_at=moved_at, now=now, acting_user=acting_user)
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role
+from detainees.selectors import staff_facility_id
 
 from .models import MediationSession, Room
 from .selectors import sessions_visible_to
@@ -178,11 +179,14 @@ def upcoming_sessions(user, *, now: datetime) -> QuerySet[MediationSession]:
 
 
 def awaiting_result(user, *, now: datetime) -> QuerySet[MediationSession]:
-    """Sessions before today still without minutes and result, for the centre's staff."""
+    """Sessions before today still without minutes and result, for the staff of the centre that held
+    them (only they can record it: after a transfer the receiving centre reads them, no more)."""
     start_of_today = midnight(timezone.localdate(now))
     return (
         sessions_visible_to(user)
-        .filter(status=MediationSession.Status.SCHEDULED, ends_at__lt=start_of_today)
+        .filter(
+            status=MediationSession.Status.SCHEDULED, ends_at__lt=start_of_today, facility_id=staff_facility_id(user)
+        )
         .select_related("room", "court", "lead", "person")
         .only(*LIST_FIELDS)
         .order_by("starts_at", "pk")

@@ -239,6 +239,8 @@ def review_plan(
     then). `revision` is the plan revision the leader read (the review page sends it): a plan changed
     since is refused with code "stale", so no text is approved unseen."""
     now = now or timezone.now()
+    # The lead first, then the plan, as save_plan does: a lead closed at this moment is seen closed.
+    DisputeLead.objects.select_for_update().filter(pk=plan.lead_id).first()
     plan = ResolutionPlan.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=plan.pk)
     _require_open(plan.lead)
     _require_centre_staff(acting_user, plan.lead.detention.facility_id, leader=True)
@@ -349,9 +351,11 @@ def schedule_session(
     past is accepted on purpose: a talk held at short notice is entered afterwards, and the room, the
     person and the staff are held for it all the same."""
     now = now or timezone.now()
-    # The detention is locked too: a transfer saved at the same moment waits for the booking (and then
-    # cancels it) or the booking waits and sees the new centre.
-    lead = DisputeLead.objects.select_for_update(of=("self", "detention")).select_related("detention").get(pk=lead.pk)
+    # The detention is locked first (the order of every write here: detention, lead, session): a
+    # transfer saved at the same moment waits for the booking (and then cancels it), or the booking
+    # waits and sees the new centre.
+    Detention.objects.select_for_update().filter(pk=lead.detention_id).first()
+    lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     detention = lead.detention
     _require_open(lead)
     _require_centre_staff(acting_user, detention.facility_id)
@@ -381,7 +385,7 @@ def schedule_session(
         error("room", _("远程视频调解请选择远程视频调解室"))
     if mode == MediationSession.Mode.VIDEO and (court is None or court.kind not in COURT_KINDS):
         error("court", _("远程视频调解请选择连线法院"))
-    elif mode == MediationSession.Mode.VIDEO and not _in_county(court, detention):
+    elif mode == MediationSession.Mode.VIDEO and not _in_county(court, detention.facility):
         error("court", _("请选择本县（市、区）的法院连线"))
     if errors:
         raise ValidationError(errors)
@@ -396,7 +400,7 @@ def schedule_session(
                 {"override_note": _("%(reasons)s：请填写特批说明") % {"reasons": labels}}, code="override"
             )
 
-    participants = _participants(detention, staff, starts_at=starts_at, ends_at=ends_at)
+    participants = _participants(detention.facility, staff, starts_at=starts_at, ends_at=ends_at)
     _check_free(lead, room=room, users=[user for user, *_rest in participants], starts_at=starts_at, ends_at=ends_at)
 
     session = MediationSession(
@@ -438,7 +442,9 @@ def add_participant(
     """Add one staff member (e.g. a volunteer, with their declaration) to a scheduled session."""
     now = now or timezone.now()
     session = (
-        MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
+        MediationSession.objects.select_for_update(of=("self",))
+        .select_related("lead__detention", "facility")
+        .get(pk=session.pk)
     )
     _require_centre_staff(acting_user, session.facility_id)
     _require_open(session.lead)
@@ -446,8 +452,9 @@ def add_participant(
         raise ValidationError(_("只能为尚未举行的调解添加人员"))
     if session.participants.filter(user=staff.user).exists():
         raise ValidationError({"user": _("%(name)s 已在参加人员中") % {"name": _display(staff.user)}})
+    # The centre that holds the session (after a transfer, no longer the person's centre).
     [(user, membership, declaration)] = _participants(
-        session.lead.detention, [staff], starts_at=session.starts_at, ends_at=session.ends_at
+        session.facility, [staff], starts_at=session.starts_at, ends_at=session.ends_at
     )
     _check_free(
         session.lead, room=None, users=[user], starts_at=session.starts_at, ends_at=session.ends_at, exclude=session
@@ -506,21 +513,25 @@ def _cancel(
     return session
 
 
-def cancel_sessions_ahead(detention: Detention, *, reason: str, after: datetime, now: datetime) -> int:
+def cancel_sessions_ahead(
+    detention: Detention, *, reason: str, after: datetime, now: datetime, acting_user: User | None = None
+) -> int:
     """Cancel the detention's sessions that start after `after` and are still only booked (the person
     moved to another centre): they hold rooms and people they will not use."""
-    ahead = MediationSession.objects.select_for_update().filter(
+    ahead = MediationSession.objects.select_for_update(of=("self",)).filter(
         lead__detention=detention, status=MediationSession.Status.SCHEDULED, starts_at__gt=after
     )
     sessions = list(ahead)
     for session in sessions:
-        _cancel(session, reason=reason, now=now)
+        _cancel(session, reason=reason, now=now, acting_user=acting_user)
     return len(sessions)
 
 
-def release_sessions_on_transfer(detention: Detention, *, moved_at: datetime, now: datetime) -> None:
+def release_sessions_on_transfer(
+    detention: Detention, *, moved_at: datetime, now: datetime, acting_user: User | None
+) -> None:
     """detainees.services.TRANSFER_HOOKS: the old centre's rooms are of no use to someone moved away."""
-    cancel_sessions_ahead(detention, reason=_("被拘留人已转所"), after=moved_at, now=now)
+    cancel_sessions_ahead(detention, reason=_("被拘留人已转所"), after=moved_at, now=now, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -561,9 +572,10 @@ def _display(user: User) -> str:
 
 
 def _participants(
-    detention: Detention, staff: Sequence[StaffInput], *, starts_at: datetime, ends_at: datetime
+    facility: Organization, staff: Sequence[StaffInput], *, starts_at: datetime, ends_at: datetime
 ) -> list[tuple[User, Membership, str]]:
-    """Check each staff participant and return (user, membership, declaration) for each."""
+    """Check each staff participant of a session held at `facility` and return (user, membership,
+    declaration) for each."""
     found, errors, seen = [], [], set()
     memberships = {
         m.user_id: m
@@ -585,14 +597,14 @@ def _participants(
             errors.append(_("%(name)s 不能参加调解") % {"name": name})
             continue
         role = Role(membership.role)
-        if role in CENTRE_ROLES and membership.organization_id != detention.facility_id:
+        if role in CENTRE_ROLES and membership.organization_id != facility.pk:
             errors.append(_("%(name)s 不是本所民警") % {"name": name})
             continue
         if role == Role.AGENCY_STAFF and not membership.organization.is_state_organ:
             # A non-state partner must not learn that the person is detained (DESIGN.md §5).
             errors.append(_("%(name)s 所在单位不是国家机关，不能参加所内调解") % {"name": name})
             continue
-        if role in {Role.COURT_STAFF, Role.COURT_MEDIATOR} and not _in_county(membership.organization, detention):
+        if role in {Role.COURT_STAFF, Role.COURT_MEDIATOR} and not _in_county(membership.organization, facility):
             errors.append(_("%(name)s 不属于本县（市、区）法院") % {"name": name})
             continue
         declaration = ""
@@ -601,7 +613,7 @@ def _participants(
             # (and then withdraws them from it), or the booking waits and finds them gone.
             profile = (
                 VolunteerProfile.objects.select_for_update()
-                .filter(user=user, facility_id=detention.facility_id, is_active=True)
+                .filter(user=user, facility_id=facility.pk, is_active=True)
                 .first()
             )
             if profile is None:
@@ -623,8 +635,8 @@ def _participants(
     return found
 
 
-def _in_county(organization: Organization, detention: Detention) -> bool:
-    county = detention.facility.county()
+def _in_county(organization: Organization, facility: Organization) -> bool:
+    county = facility.county()
     return county is not None and organization.path.startswith(county.path)
 
 
@@ -899,7 +911,7 @@ def request_judicial_confirmation(
     )
     detention = agreement.lead.detention
     _require_centre_staff(acting_user, detention.facility_id)
-    if court.kind not in COURT_KINDS or not _in_county(court, detention):
+    if court.kind not in COURT_KINDS or not _in_county(court, detention.facility):
         raise ValidationError({"court": _("请选择本县（市、区）受理司法确认的法院")})
     existing = (
         JudicialConfirmation.objects.filter(agreement=agreement).exclude(status=JudicialConfirmation.Status.REFUSED)

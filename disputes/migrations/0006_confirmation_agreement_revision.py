@@ -6,12 +6,29 @@ from django.db import migrations, models
 
 
 def from_the_agreement(apps, schema_editor):
-    """Requests made before the column existed were made for the agreement's current revision: it is
-    frozen while a request is pending or confirmed, and a refused one is the latest of its agreement."""
+    """The revision each existing request was made for. A pending or confirmed request: the agreement's
+    current one (an agreement is frozen while its request is pending or confirmed). A refused one: the
+    agreement may have been changed since, so the revision it had when the request was made, read
+    from the audit trail (AgreementEvent); 0, which matches no revision, where the trail has none, so
+    that a court that refused never reads a later text."""
     JudicialConfirmation = apps.get_model("disputes", "JudicialConfirmation")
     Agreement = apps.get_model("disputes", "Agreement")
+    AgreementEvent = apps.get_model("disputes", "AgreementEvent")
     for agreement_id, revision in Agreement.objects.values_list("pk", "revision"):
-        JudicialConfirmation.objects.filter(agreement_id=agreement_id).update(agreement_revision=revision)
+        JudicialConfirmation.objects.filter(agreement_id=agreement_id).exclude(status="refused").update(
+            agreement_revision=revision
+        )
+    for confirmation in JudicialConfirmation.objects.filter(status="refused"):
+        then = (
+            AgreementEvent.objects.filter(
+                pgh_obj_id=confirmation.agreement_id, pgh_created_at__lte=confirmation.requested_at
+            )
+            .order_by("-pgh_created_at", "-pgh_id")
+            .values_list("revision", flat=True)
+            .first()
+        )
+        confirmation.agreement_revision = then or 0
+        confirmation.save(update_fields=["agreement_revision"])
 
 
 class Migration(migrations.Migration):

@@ -3,9 +3,11 @@ confirm it, or refuse it with reasons; one request at a time."""
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -324,3 +326,21 @@ def test_the_list_takes_as_many_queries_for_three_requests_as_for_one(
     assert len(client.get(LIST_URL).context["page"]) == 3
     with django_assert_num_queries(one):
         client.get(LIST_URL)
+
+
+def test_the_migration_gives_a_refused_request_the_revision_it_was_made_for(
+    requested, resolved_lead, officer_a, court_staff, orgs
+):
+    """Requests made before the column existed: a refused one gets the revision the agreement had when
+    it was asked (from the audit trail), not a text changed after the refusal."""
+    services.decide_judicial_confirmation(requested, confirm=False, note="条款不明确", acting_user=court_staff)
+    save(resolved_lead, officer_a, terms="一、修改后的条款。")  # revision 2, after the refusal
+    pending = services.request_judicial_confirmation(requested.agreement, court=orgs.court, acting_user=officer_a)
+    JudicialConfirmation.objects.update(agreement_revision=1)  # what the column's default gave them
+    migration = importlib.import_module("disputes.migrations.0006_confirmation_agreement_revision")
+
+    migration.from_the_agreement(apps, None)
+
+    requested.refresh_from_db()
+    pending.refresh_from_db()
+    assert (requested.agreement_revision, pending.agreement_revision) == (1, 2)

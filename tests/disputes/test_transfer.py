@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from detainees import services as detainee_services
-from disputes import selectors
+from disputes import calendar, selectors, services
 from disputes.models import MediationSession, SessionParticipant, SessionUserObjectPermission
 from tests.detainees.conftest import local, resident_id
 from tests.disputes.conftest import SESSION_START
@@ -132,3 +133,28 @@ def test_a_centres_sessions_are_found_through_indexes_not_a_scan_of_every_sessio
 
 def officer_a_centre(officer) -> int:
     return officer.memberships.get().organization_id
+
+
+def test_the_centre_that_holds_a_session_adds_its_own_staff_after_the_move(
+    session_booked, orgs, officer_a, officer_a2, officer_b
+):
+    transfer(session_booked.lead.detention, orgs, officer_a, moved_at=SESSION_START + timedelta(hours=8))
+
+    services.add_participant(session_booked, services.StaffInput(officer_a2), acting_user=officer_a)
+    with pytest.raises(ValidationError) as caught:
+        services.add_participant(session_booked, services.StaffInput(officer_b), acting_user=officer_a)
+
+    assert caught.value.message_dict["staff"] == ["钱卫东 不是本所民警"]
+    assert set(session_booked.participants.values_list("user__username", flat=True)) == {
+        "yy_officer",
+        "yy_volunteer",
+        "yy_officer2",
+    }
+
+
+def test_only_the_centre_that_held_a_session_is_asked_for_its_result(session_booked, orgs, officer_a, officer_b):
+    transfer(session_booked.lead.detention, orgs, officer_a, moved_at=SESSION_START + timedelta(hours=8))
+    next_day = SESSION_START + timedelta(days=1)
+
+    assert list(calendar.awaiting_result(officer_a, now=next_day)) == [session_booked]
+    assert list(calendar.awaiting_result(officer_b, now=next_day)) == []
