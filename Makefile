@@ -27,8 +27,13 @@ lint: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The performance ratios of QUALITY.md that exist so far (bench/README.md); results in bench/results/.
+# Builds the data tiers S and M (databases bench_s, bench_m; tier L by hand: bench/tiers.py --tier L).
+# Every script runs even when an earlier one misses a target; the lists need the tiers built.
 bench: $(STAMP)
-	$(PY) bench/agreement_pdf.py
+	@status=0; \
+	$(PY) bench/agreement_pdf.py || status=1; \
+	if $(PY) bench/tiers.py; then $(PY) bench/lists.py || status=1; else status=1; fi; \
+	exit $$status
 
 stop-db: $(STAMP)
 	$(PY) -c "from pathlib import Path; from yaoyao_mediation import embedded_db; embedded_db.stop(Path('.').resolve())"
