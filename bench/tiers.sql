@@ -212,7 +212,8 @@ SELECT row_number() OVER (ORDER BY d.id), d.assessment_completed_at, d.assessmen
 -- Leads of released detentions are closed (3% stay open: handed over after release); leads of people in
 -- custody are mostly still being worked on.
 INSERT INTO disputes_disputelead (id, created_at, updated_at, category, summary, amount_at_stake, court_case_number,
-                                  source, risk_level, status, closed_at, assigned_officer_id, detention_id)
+                                  source, risk_level, status, closed_at, assigned_officer_id, detention_id,
+                                  facility_id)
 SELECT y.id, y.created_at, coalesce(y.closed_at, y.created_at), y.category,
        CASE y.category
          WHEN 'court_enforcement' THEN '拖欠货款经法院判决后未履行，申请执行人要求还款'
@@ -235,12 +236,12 @@ SELECT y.id, y.created_at, coalesce(y.closed_at, y.created_at), y.category,
             WHEN y.r5 < 0.6 THEN 'intake_screening' WHEN y.r5 < 0.8 THEN 'conversation'
             WHEN y.r5 < 0.9 THEN 'family' WHEN y.r5 < 0.95 THEN 'public_application' ELSE 'other' END,
        CASE WHEN y.r4 < 0.5 THEN 'low' WHEN y.r4 < 0.85 THEN 'medium' ELSE 'high' END,
-       y.status, y.closed_at, y.officers[1 + mod(y.id, cardinality(y.officers))], y.detention_id
+       y.status, y.closed_at, y.officers[1 + mod(y.id, cardinality(y.officers))], y.detention_id, y.facility_id
   FROM (SELECT z.*,
                CASE WHEN z.status IN ('resolved', 'partly_resolved', 'unresolved', 'withdrawn')
                     THEN date_trunc('second', z.created_at + (z.horizon - z.created_at) * (0.2 + 0.8 * z.r4)) END
                  AS closed_at
-  FROM (SELECT l.id, l.detention_id, l.r3, l.r4, l.r5, d.region_code, d.officers, d.horizon,
+  FROM (SELECT l.id, l.detention_id, d.facility_id, l.r3, l.r4, l.r5, d.region_code, d.officers, d.horizon,
                date_trunc('second', least(d.horizon, d.admitted_at + interval '1 hour' + (d.horizon - d.admitted_at) * 0.5 * l.r1))
                  AS created_at,
                (ARRAY['court_enforcement','court_enforcement','marriage_family','marriage_family','neighbours',
@@ -318,7 +319,8 @@ SELECT e.at, e.label,
 -- step: audit leads
 INSERT INTO disputes_disputeleadevent (pgh_created_at, pgh_label, pgh_context, pgh_context_id, pgh_obj_id, id,
                                        created_at, updated_at, category, summary, amount_at_stake, court_case_number,
-                                       source, risk_level, status, closed_at, assigned_officer_id, detention_id)
+                                       source, risk_level, status, closed_at, assigned_officer_id, detention_id,
+                                  facility_id)
 SELECT e.at, e.label,
        jsonb_build_object('user', l.assigned_officer_id,
                           'url', CASE WHEN e.label = 'insert' THEN '/disputes/new/' || l.detention_id || '/'

@@ -170,6 +170,8 @@ class Detention(TimeStampedModel):
                 name="detention_in_custody_idx",
             ),
             models.Index(fields=["person", "admitted_at"], name="detention_person_idx"),
+            # The detentions API: a centre's detentions, newest admission first (keyset pagination).
+            models.Index(fields=["facility", "-admitted_at", "-id"], name="detention_admitted_idx"),
         ]
 
     def __str__(self) -> str:

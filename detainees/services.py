@@ -372,7 +372,8 @@ def release_detention(
 
 
 # Called inside transfer_detention, before the detention changes centre, by apps that hold something
-# at the old centre for this detention (disputes: its sessions still ahead, in the old centre's rooms).
+# at the old centre for this detention (disputes: its leads' copy of the centre, and its sessions
+# still ahead, in the old centre's rooms).
 # Registered in those apps' AppConfig.ready, so detainees does not import them.
 TRANSFER_HOOKS: list[Callable[..., None]] = []
 
@@ -404,7 +405,7 @@ def transfer_detention(
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
     for hook in TRANSFER_HOOKS:
-        hook(detention, moved_at=moved_at, now=now, acting_user=acting_user)
+        hook(detention, to_facility=to_facility, moved_at=moved_at, now=now, acting_user=acting_user)
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,

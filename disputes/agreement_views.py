@@ -86,7 +86,7 @@ def _confirmations_visible_to(user) -> QuerySet[JudicialConfirmation]:
     if membership.role == Role.COURT_STAFF:
         return confirmations.filter(court_id=membership.organization_id)
     if membership.role in CENTRE_ROLES:
-        return confirmations.filter(agreement__lead__detention__facility_id=membership.organization_id)
+        return confirmations.filter(agreement__lead__facility_id=membership.organization_id)
     return confirmations.none()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
@@ -14,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Organization, TimeStampedModel, User
-from audit.tracking import track
+from audit.tracking import changed_except, track
 from detainees.models import Detention, IntakeAssessment, private_storage
 from security.fields import EncryptedTextField
 from security.normalizers import normalize_phone
@@ -50,7 +51,14 @@ class Room(TimeStampedModel):
         return f"{self.facility.name} · {self.name}"
 
 
-@track()
+@track(
+    pghistory.InsertEvent(),
+    # `facility` is a copy of the detention's centre (moved by a transfer, which the detention's own
+    # trail records): no event of its own, and not a column of the events.
+    pghistory.UpdateEvent(condition=changed_except("facility_id", "updated_at")),
+    pghistory.DeleteEvent(),
+    exclude=["facility"],
+)
 class DisputeLead(TimeStampedModel):
     """A dispute the detained person carries (矛盾线索), found at intake or later."""
 
@@ -99,6 +107,12 @@ class DisputeLead(TimeStampedModel):
     }
 
     detention = models.ForeignKey(Detention, verbose_name=_("入所记录"), on_delete=models.PROTECT, related_name="leads")
+    # The centre that holds the detention now: a copy kept by services.open_lead and the transfer hook,
+    # so that a centre's lead lists are one index range (facility, order) instead of a walk through
+    # every lead of the province joined to its detention.
+    facility = models.ForeignKey(
+        Organization, verbose_name=_("拘留所"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
     category = models.CharField(_("纠纷类别"), max_length=24, choices=Category.choices)
     summary = models.TextField(_("纠纷概况"))
     amount_at_stake = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -123,6 +137,9 @@ class DisputeLead(TimeStampedModel):
         indexes = [
             # The worklist's open-leads column and the custody-clock flag: open leads per detention.
             models.Index(fields=["detention"], condition=models.Q(closed_at__isnull=True), name="lead_open_idx"),
+            # A centre's lead list (newest first, keyset on id) and its API (newest first by creation).
+            models.Index(fields=["facility", "-id"], name="lead_list_idx"),
+            models.Index(fields=["facility", "-created_at", "-id"], name="lead_api_idx"),
         ]
 
     def __str__(self) -> str:

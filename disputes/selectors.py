@@ -35,7 +35,8 @@ def leads_visible_to(user) -> QuerySet[DisputeLead]:
     facility_id = staff_facility_id(user)
     if facility_id is None:
         return DisputeLead.objects.none()
-    return DisputeLead.objects.filter(detention__facility_id=facility_id)
+    # DisputeLead.facility: the detention's centre, kept on the lead so the list is one index range.
+    return DisputeLead.objects.filter(facility_id=facility_id)
 
 
 def sessions_visible_to(user) -> QuerySet[MediationSession]:
@@ -50,7 +51,7 @@ def sessions_visible_to(user) -> QuerySet[MediationSession]:
         # session of the province.
         centre = membership.organization_id
         held_here = MediationSession.objects.filter(facility_id=centre).order_by().values("pk")
-        of_its_people = MediationSession.objects.filter(lead__detention__facility_id=centre).order_by().values("pk")
+        of_its_people = MediationSession.objects.filter(lead__facility_id=centre).order_by().values("pk")
         return MediationSession.objects.filter(pk__in=held_here.union(of_its_people))
     if role == Role.COURT_STAFF:
         return MediationSession.objects.filter(

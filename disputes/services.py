@@ -80,6 +80,7 @@ def open_lead(
         raise ValidationError({"amount_at_stake": _("涉及金额不能小于零")})
     lead = DisputeLead(
         detention=detention,
+        facility_id=detention.facility_id,
         category=category,
         summary=summary.strip(),
         amount_at_stake=amount_at_stake,
@@ -527,10 +528,12 @@ def cancel_sessions_ahead(
     return len(sessions)
 
 
-def release_sessions_on_transfer(
-    detention: Detention, *, moved_at: datetime, now: datetime, acting_user: User | None
+def follow_transfer(
+    detention: Detention, *, to_facility: Organization, moved_at: datetime, now: datetime, acting_user: User | None
 ) -> None:
-    """detainees.services.TRANSFER_HOOKS: the old centre's rooms are of no use to someone moved away."""
+    """detainees.services.TRANSFER_HOOKS: the leads go with the person to the receiving centre, and the
+    old centre's rooms, of no use to someone moved away, are freed."""
+    DisputeLead.objects.filter(detention=detention).update(facility=to_facility)
     cancel_sessions_ahead(detention, reason=_("被拘留人已转所"), after=moved_at, now=now, acting_user=acting_user)
 
 

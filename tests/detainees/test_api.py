@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from detainees import api, services
+from detainees import api, selectors, services
 from detainees.deadlines import assessment_due_at
 from detainees.models import Detention, Person
 from tests.conftest import PASSWORD, PERSONA_OF_ROLE, make_person
@@ -479,3 +479,19 @@ def test_the_schema_describes_the_detention_endpoints(anonymous_client):
     # What leaves the API is masked, and says so in its name.
     assert {"id_number_masked", "phone_masked"} <= set(schemas["DetentionPerson"]["properties"])
     assert {"id_number", "phone", "birth_date"}.isdisjoint(schemas["DetentionPerson"]["properties"])
+
+
+def test_the_list_reads_the_centres_detentions_in_order_from_one_index_range(officer_a, make_detention):
+    """Newest admission first, as DetentionPagination pages them: an index on (facility, admitted_at
+    desc, id desc) serves the page without reading and sorting the centre's every detention."""
+    make_detention()
+    queryset = selectors.visible_to(officer_a).order_by("-admitted_at", "-id")[:51]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE detainees_detention")
+        # SET LOCAL: only for the test's transaction, not for the connection the next test reuses.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    plan = queryset.explain()
+
+    assert "detention_admitted_idx" in plan and "Sort" not in plan

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
-from disputes import services, views
+from disputes import selectors, services, views
 from disputes.models import DisputeLead
 from disputes.selectors import CUSTODY_CLOCK
 from tests.detainees.conftest import resident_id
@@ -174,3 +175,22 @@ def test_the_lead_page_has_no_clock_warning_before_the_boundary(open_and_closed,
 
     assert "距预计出所已不足" not in detail
     assert "还有 2 天" in detail  # 2026-03-10 to 2026-03-12, calendar days
+
+
+@pytest.mark.parametrize(
+    "ordering, index", [(("-pk",), "lead_list_idx"), (("-created_at", "-id"), "lead_api_idx")], ids=["page", "api"]
+)
+def test_a_centres_leads_are_read_in_order_from_one_index_range(make_lead, officer_a, ordering, index):
+    """The page (keyset on id) and the API (newest first) read the centre's leads from an index on
+    (facility, order): a page costs its rows, not a walk through the province's leads."""
+    make_lead()
+    queryset = selectors.leads_visible_to(officer_a).order_by(*ordering)[:51]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE disputes_disputelead")
+        # SET LOCAL: only for the test's transaction, not for the connection the next test reuses.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    plan = queryset.explain()
+
+    assert index in plan and "Sort" not in plan
