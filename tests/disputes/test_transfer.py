@@ -12,7 +12,7 @@ from django.db import connection
 
 from detainees import services as detainee_services
 from disputes import calendar, selectors, services
-from disputes.models import MediationSession, SessionParticipant, SessionUserObjectPermission
+from disputes.models import DisputeLeadEvent, MediationSession, SessionParticipant, SessionUserObjectPermission
 from tests.detainees.conftest import local, resident_id
 from tests.disputes.conftest import SESSION_START
 from tests.disputes.test_sessions import book
@@ -158,3 +158,19 @@ def test_only_the_centre_that_held_a_session_is_asked_for_its_result(session_boo
 
     assert list(calendar.awaiting_result(officer_a, now=next_day)) == [session_booked]
     assert list(calendar.awaiting_result(officer_b, now=next_day)) == []
+
+
+def test_the_leads_move_with_the_person_and_their_trail_records_no_change_of_the_case(
+    make_lead, make_detention, orgs, officer_a
+):
+    detention = make_detention()
+    lead = make_lead(detention=detention)
+    events_before = DisputeLeadEvent.objects.filter(pgh_obj=lead).count()
+
+    transfer(detention, orgs, officer_a)
+
+    lead.refresh_from_db()
+    assert lead.facility == orgs.centre_b
+    # The copy of the centre follows the detention, whose own trail records the move.
+    assert DisputeLeadEvent.objects.filter(pgh_obj=lead).count() == events_before
+    assert detention.movements.get().to_facility == orgs.centre_b
