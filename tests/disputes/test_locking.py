@@ -23,53 +23,16 @@ PAUSE = 0.5
 def test_closing_a_lead_while_its_session_is_cancelled(session_booked, officer_a, officer_a2, monkeypatch):
     """Officer 1 records the outcome (locks the lead, then the lead's sessions to cancel those ahead);
     officer 2 cancels the session at the same moment. Officer 1 pauses right after taking the lead."""
-    check = services._require_centre_staff
-
-    def slow_for_the_outcome(user, facility_id, **kwargs):
-        check(user, facility_id, **kwargs)
-        if threading.current_thread().name == "outcome":
-            time.sleep(PAUSE)
-
-    monkeypatch.setattr(services, "_require_centre_staff", slow_for_the_outcome)
+    pause_in(monkeypatch, services, "_require_centre_staff", "outcome")
     before = session_booked.starts_at - timedelta(days=1)
-    outcomes: dict[str, str] = {}
 
-    def run(name: str, work) -> None:
-        try:
-            work()
-            outcomes[name] = "done"
-        except Exception as error:  # reported by the assertion below
-            outcomes[name] = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
-
-    outcome = threading.Thread(
-        name="outcome",
-        target=run,
-        args=(
-            "outcome",
-            lambda: services.record_outcome(
-                session_booked.lead,
-                status=DisputeLead.Status.WITHDRAWN,
-                outcome=services.OutcomeInput(summary="当事人撤回"),
-                acting_user=officer_a,
-                now=before,
-            ),
-        ),
-    )
-    cancel = threading.Thread(
-        name="cancel",
-        target=run,
-        args=(
+    outcomes = race(
+        ("outcome", outcome_of(session_booked, officer_a, before)),
+        (
             "cancel",
             lambda: services.cancel_session(session_booked, reason="改期", acting_user=officer_a2, now=before),
         ),
     )
-    outcome.start()
-    time.sleep(PAUSE / 5)
-    cancel.start()
-    outcome.join(timeout=30)
-    cancel.join(timeout=30)
 
     assert outcomes == {"outcome": "done", "cancel": "done"}
     session_booked.refresh_from_db()
@@ -113,6 +76,16 @@ def pause_in(monkeypatch, module, name: str, thread_name: str) -> None:
     monkeypatch.setattr(module, name, slow)
 
 
+def outcome_of(session, officer, now):
+    return lambda: services.record_outcome(
+        session.lead,
+        status=DisputeLead.Status.WITHDRAWN,
+        outcome=services.OutcomeInput(summary="当事人撤回"),
+        acting_user=officer,
+        now=now,
+    )
+
+
 def transfer_of(session, orgs, officer, moved_at):
     return lambda: detainee_services.transfer_detention(
         session.lead.detention, to_facility=orgs.centre_b, moved_at=moved_at, acting_user=officer, now=moved_at
@@ -127,16 +100,7 @@ def test_closing_a_lead_while_the_person_is_transferred(session_booked, officer_
     moment = session_booked.starts_at - timedelta(days=1)
 
     outcomes = race(
-        (
-            "outcome",
-            lambda: services.record_outcome(
-                session_booked.lead,
-                status=DisputeLead.Status.WITHDRAWN,
-                outcome=services.OutcomeInput(summary="当事人撤回"),
-                acting_user=officer_a,
-                now=moment,
-            ),
-        ),
+        ("outcome", outcome_of(session_booked, officer_a, moment)),
         ("transfer", transfer_of(session_booked, orgs, officer_a, moment)),
     )
 
