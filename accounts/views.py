@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -48,6 +49,18 @@ def organizations(request: HttpRequest) -> HttpResponse:
         .order_by("path")
     )
     return render(request, "accounts/organizations.html", {"tree": tree, "root": membership.organization})
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None = None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a sign-in of a locked username+address (AXES_LOCKOUT_CALLABLE).
+
+    The same page whether the username exists or not, and whether the password was right or wrong.
+    """
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "lockout_minutes": minutes}
+    response = render(request, "accounts/locked_out.html", context, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 # --- what each dashboard shows ------------------------------------------------------------------

