@@ -319,8 +319,7 @@ SELECT e.at, e.label,
 -- step: audit leads
 INSERT INTO disputes_disputeleadevent (pgh_created_at, pgh_label, pgh_context, pgh_context_id, pgh_obj_id, id,
                                        created_at, updated_at, category, summary, amount_at_stake, court_case_number,
-                                       source, risk_level, status, closed_at, assigned_officer_id, detention_id,
-                                  facility_id)
+                                       source, risk_level, status, closed_at, assigned_officer_id, detention_id)
 SELECT e.at, e.label,
        jsonb_build_object('user', l.assigned_officer_id,
                           'url', CASE WHEN e.label = 'insert' THEN '/disputes/new/' || l.detention_id || '/'

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Expression, IntegerField, Q, QuerySet, Value
+from django.db.models import CharField, Expression, F, Field, Func, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,18 +165,57 @@ def worklist(
         rows = rows.alias(clock_open_leads=open_leads_count()).filter(
             clock_open_leads__gt=0, scheduled_release_at__lte=now + CUSTODY_CLOCK
         )
+    return _worklist_rows(rows, after=after)
+
+
+class RowValue(Func):
+    """An SQL row value, `(a, b)`. Compared as a whole, `(a, b) > (x, y)` is a range on an index of
+    (..., a, b), where `a > x OR (a = x AND b > y)` is only a filter on the rows the index returns."""
+
+    function = ""
+    output_field = Field()
+
+
+# What the worklist shows of a detention and its person (templates/detainees/worklist.html): the query
+# reads nothing else, so the page decrypts only the two numbers it shows, masked.
+WORKLIST_FIELDS = (
+    "person",
+    "status",
+    "cell",
+    "scheduled_release_at",
+    "assessment_due_at",
+    "assessment_completed_at",
+    "escalation_score",
+    "person__name",
+    "person__id_type",
+    "person__id_number",
+    "person__phone",
+)
+
+
+def _worklist_rows(rows: QuerySet[Detention], *, after: WorklistCursor | None = None) -> QuerySet[Detention]:
     if after is not None:
+        # The row comparison is an Index Cond on detention_in_custody_idx: a page after the cursor reads
+        # its own rows (page size + 1), however deep it is.
         rows = rows.filter(
-            Q(scheduled_release_at__gt=after.scheduled_release_at)
-            | Q(scheduled_release_at=after.scheduled_release_at, pk__gt=after.pk)
+            GreaterThan(
+                RowValue("scheduled_release_at", "pk"),
+                RowValue(Value(after.scheduled_release_at), Value(after.pk)),
+            )
         )
-    return _worklist_rows(rows)
-
-
-def _worklist_rows(rows: QuerySet[Detention]) -> QuerySet[Detention]:
     return (
-        rows.select_related("person", "responsible_officer")
-        .annotate(open_leads=open_leads_count())
+        rows.select_related("person")
+        .only(*WORKLIST_FIELDS)
+        .annotate(
+            open_leads=open_leads_count(),
+            # The officer's name as User.__str__ gives it: not the whole user row (with its password hash
+            # and encrypted phone number) for one name.
+            officer_name=Coalesce(
+                NullIf(F("responsible_officer__full_name"), Value("")),
+                F("responsible_officer__username"),
+                output_field=CharField(),
+            ),
+        )
         .order_by("scheduled_release_at", "pk")
     )
 
@@ -193,13 +234,7 @@ def search(user, text: str, *, after: WorklistCursor | None = None) -> QuerySet[
     hashes.discard("")
     if hashes:
         condition |= Q(person__id_number_hash__in=hashes)
-    rows = visible_to(user).filter(condition)
-    if after is not None:
-        rows = rows.filter(
-            Q(scheduled_release_at__gt=after.scheduled_release_at)
-            | Q(scheduled_release_at=after.scheduled_release_at, pk__gt=after.pk)
-        )
-    return _worklist_rows(rows)
+    return _worklist_rows(visible_to(user).filter(condition), after=after)
 
 
 def custody_clock_running(detention: Detention, *, now: datetime) -> bool:

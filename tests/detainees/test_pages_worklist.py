@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from detainees import services, views
+from detainees import selectors, services, views
 from detainees.models import Detention
 from detainees.selectors import WorklistCursor
 from tests.conftest import make_person
@@ -19,8 +19,8 @@ from tests.conftest import make_person
 from .conftest import ID_MAN, ID_WOMAN, PHONE, local, resident_id
 
 WORKLIST = "/detainees/"
-# session, user, membership (+ organization), the rows (person and officer joined, open leads
-# annotated), the inbox's unread count.
+# session, user, membership (+ organization), the rows (person joined, the officer's name and the open
+# leads annotated), the inbox's unread count.
 WORKLIST_QUERIES = 5
 
 
@@ -85,6 +85,62 @@ def test_the_rows_show_masked_numbers_days_to_release_and_no_open_leads(make_det
     [row] = response.context["rows"]
     assert row.open_leads == 0  # counted by the disputes app (selectors.OPEN_LEADS_COUNT_HOOKS)
     assert "<td>—</td>" in html
+
+
+@pytest.mark.parametrize(
+    "moment, text",
+    [
+        (local(2026, 3, 11, 23, 59), "还有 1 天"),
+        (local(2026, 3, 12, 0, 0), "今天"),
+        (local(2026, 3, 12, 23, 59), "今天"),  # the release time (15:00) has passed, the day has not
+        (local(2026, 3, 13, 0, 0), "已过 1 天"),  # still in custody after the scheduled day
+    ],
+)
+def test_the_days_to_release_count_calendar_days_in_local_time(make_detention, officer_a, client_for, moment, text):
+    make_detention()  # release 2026-03-12 15:00
+
+    with time_machine.travel(moment, tick=False):
+        html = html_of(client_for(officer_a).get(WORKLIST))
+
+    assert f"<small>{text}</small>" in html
+
+
+def test_the_row_texts_follow_the_chosen_language(make_detention, officer_a, client_for):
+    make_detention(responsible_officer=officer_a)
+    client = client_for(officer_a)
+    client.cookies["django_language"] = "en"
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        html = html_of(client.get(WORKLIST))
+
+    assert "2 days left" in html and ">Overdue</span>" in html and "Due <time" in html
+
+
+def test_the_officer_column_shows_the_name_else_the_username_else_a_dash(make_detention, officer_a, orgs, client_for):
+    nameless = make_person("yy_officer3", "", orgs.centre_a, Role.OFFICER)
+    make_detention(name="有民警", id_number=resident_id(1), responsible_officer=officer_a)
+    make_detention(name="无姓名民警", id_number=resident_id(2), responsible_officer=nameless)
+    make_detention(name="无民警", id_number=resident_id(3), responsible_officer=None)
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False):
+        html = html_of(client_for(officer_a).get(WORKLIST))
+
+    officers = [row.split("<td>")[-1].split("</td>")[0] for row in html.split("</tr>")[1:4]]
+    assert officers == ["张明", "yy_officer3", "—"]
+
+
+def test_the_rows_query_reads_no_password_hash_and_no_unshown_number(make_detention, officer_a, client_for):
+    make_detention(responsible_officer=officer_a)
+
+    with time_machine.travel(local(2026, 3, 10, 9, 0), tick=False), CaptureQueriesContext(connection) as queries:
+        client_for(officer_a).get(WORKLIST)
+
+    [rows_sql] = [q["sql"] for q in queries if q["sql"].startswith('SELECT "detainees_detention"."id"')]
+    # The officer's name only: not the password hash, nor the officer's (encrypted) phone number.
+    assert '"accounts_user"."password"' not in rows_sql and '"accounts_user"."phone"' not in rows_sql
+    # The person's numbers are shown (masked); the addresses are not read.
+    assert '"detainees_person"."id_number"' in rows_sql and '"detainees_person"."phone"' in rows_sql
+    assert '"detainees_person"."household_address"' not in rows_sql
 
 
 def test_released_and_other_centres_people_are_not_on_the_worklist(make_detention, officer_a, orgs, client_for):
@@ -249,6 +305,28 @@ def test_a_search_pages_by_post_too(make_detention, officer_a, client_for, monke
     assert names(first) + names(second) == ["赵0", "赵1", "赵2"]
     assert second.context["next_cursor"] is None
     assert f'name="after" value="{first.context["next_cursor"]}"' in html_of(first)
+
+
+def test_a_page_after_the_cursor_is_one_range_of_the_in_custody_index(make_detention, officer_a):
+    """The cursor is compared as a row value, (scheduled release, id) > (t, n): an Index Cond on
+    detention_in_custody_idx, so a deep page reads its own rows instead of every row before it."""
+    for serial in range(3):
+        admitted_at = local(2026, 3, 2 + serial, 9, 0)
+        make_detention(name=f"人员{serial}", id_number=resident_id(serial), admitted_at=admitted_at)
+    now = local(2026, 3, 10, 9, 0)
+    first = selectors.worklist(officer_a, now=now)[0]
+    cursor = WorklistCursor(first.scheduled_release_at, first.pk)
+    queryset = selectors.worklist(officer_a, now=now, after=cursor)[: views.PAGE_SIZE + 1]
+
+    with connection.cursor() as db:
+        db.execute("ANALYZE detainees_detention")
+        # SET LOCAL: only for the test's transaction, not for the connection the next test reuses.
+        db.execute("SET LOCAL enable_seqscan = off")
+    plan = queryset.explain()
+
+    assert "detention_in_custody_idx" in plan
+    assert "Index Cond: ((facility_id = " in plan and "(ROW(scheduled_release_at, id) > ROW(" in plan
+    assert [row.person.name for row in queryset] == ["人员1", "人员2"]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "MjAyNi0wMy0xMg", "!!!"])
