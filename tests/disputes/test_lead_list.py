@@ -178,13 +178,23 @@ def test_the_lead_page_has_no_clock_warning_before_the_boundary(open_and_closed,
 
 
 @pytest.mark.parametrize(
-    "ordering, index", [(("-pk",), "lead_list_idx"), (("-created_at", "-id"), "lead_api_idx")], ids=["page", "api"]
+    "only_open, ordering, index",
+    [
+        (False, ("-pk",), "lead_list_idx"),
+        (True, ("-pk",), "lead_open_list_idx"),
+        (False, ("-created_at", "-id"), "lead_api_idx"),
+    ],
+    ids=["page", "page-open", "api"],
 )
-def test_a_centres_leads_are_read_in_order_from_one_index_range(make_lead, officer_a, ordering, index):
-    """The page (keyset on id) and the API (newest first) read the centre's leads from an index on
-    (facility, order): a page costs its rows, not a walk through the province's leads."""
+def test_a_centres_leads_are_read_in_order_from_one_index_range(make_lead, officer_a, only_open, ordering, index):
+    """The page (keyset on id; open leads by default) and the API (newest first) read the centre's
+    leads from an index on (facility, order): a page costs its rows, not a walk through the province's
+    leads or through the centre's closed ones."""
     make_lead()
-    queryset = selectors.leads_visible_to(officer_a).order_by(*ordering)[:51]
+    queryset = selectors.leads_visible_to(officer_a)
+    if only_open:
+        queryset = queryset.filter(closed_at__isnull=True)
+    queryset = queryset.order_by(*ordering)[:51]
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE disputes_disputelead")
