@@ -44,9 +44,12 @@ class SessionExpiryMiddleware:
         now = int(time.time())
         signed_in_at = session.get(SIGNED_IN_AT)
         seen_at = session.get(SEEN_AT)
-        if signed_in_at is None or seen_at is None:
-            # A session from before these stamps existed: its clock starts now.
-            session[SIGNED_IN_AT] = signed_in_at = now if signed_in_at is None else signed_in_at
+        if signed_in_at is None:
+            # A session of unknown age (signed in before these stamps existed): starting its clock now
+            # would let it outlive the absolute limit, so it ends; the user signs in again.
+            logout(request)
+            return
+        if seen_at is None:
             session[SEEN_AT] = seen_at = now
         if now - signed_in_at >= settings.SESSION_ABSOLUTE_AGE or now - seen_at >= settings.SESSION_COOKIE_AGE:
             logout(request)

@@ -1,14 +1,24 @@
 """/api/v1/: each app adds its routes here as it grows an api.py."""
 
+from django.conf import settings
 from django.urls import path
 
 from accounts import api as accounts_api
 from detainees import api as detainees_api
 from detainees import import_api as detainees_import_api
 from disputes import api as disputes_api
+from security.ratelimit import rate_limit
 
 urlpatterns = [
-    path("auth/token/", accounts_api.obtain_token, name="api-token"),
+    # The same per-address budget as the login page (one scope): the per-username lockout alone would
+    # let one address try a few passwords on every username.
+    path(
+        "auth/token/",
+        rate_limit("login", limit=settings.LOGIN_RATE_LIMIT, window_seconds=settings.LOGIN_RATE_LIMIT_WINDOW)(
+            accounts_api.obtain_token
+        ),
+        name="api-token",
+    ),
     path("me/", accounts_api.me, name="api-me"),
     path("detentions/", detainees_api.detention_list, name="api-detention-list"),
     path("detentions/<int:pk>/", detainees_api.detention_detail, name="api-detention-detail"),

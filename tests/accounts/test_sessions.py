@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from accounts import session_expiry
 from tests.conftest import PASSWORD
 
 SIGN_IN = datetime(2026, 3, 2, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -116,3 +117,14 @@ def test_a_session_signed_in_without_the_login_page_gets_both_limits(officer_a, 
         assert still_signed_in(client)
         clock.move_to(SIGN_IN + timedelta(minutes=20) + timedelta(seconds=settings.SESSION_COOKIE_AGE))
         assert not still_signed_in(client)
+
+
+def test_a_session_of_unknown_age_ends_instead_of_starting_its_clock(officer_a):
+    """A session signed in before the sign-in time was recorded could otherwise run a whole absolute
+    lifetime more: it is ended, and the user signs in again."""
+    client = signed_in_client(officer_a)
+    session = client.session
+    del session[session_expiry.SIGNED_IN_AT]
+    session.save()
+
+    assert not still_signed_in(client)

@@ -200,3 +200,24 @@ def test_twenty_simultaneous_requests_get_exactly_ten_through():
     assert len(answers) == threads_count
     assert answers.count(True) == limit
     assert RateLimitCounter.objects.get(key="login:198.51.100.1").count == threads_count
+
+
+def test_the_api_sign_in_shares_the_login_pages_budget_per_address(db, settings):
+    """The per-username lockout alone would let one address try a few passwords on every username
+    through the API: the token sign-in counts in the login page's per-address limit (the decorator
+    took LOGIN_RATE_LIMIT when the URLs were loaded)."""
+    limit = settings.LOGIN_RATE_LIMIT
+    client = Client(REMOTE_ADDR="198.51.100.9")
+
+    statuses = [
+        client.post(
+            "/api/v1/auth/token/", {"username": f"guess{n}", "password": "x"}, content_type="application/json"
+        ).status_code
+        for n in range(limit + 2)
+    ]
+
+    assert statuses == [400] * limit + [429, 429]
+    assert client.post("/login/", {"username": "guess-last", "password": "x"}).status_code == 429
+    assert (
+        Client(REMOTE_ADDR="198.51.100.10").post("/login/", {"username": "guess0", "password": "x"}).status_code == 200
+    )
