@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,11 +130,8 @@ def move_lead(
     lead.save(update_fields=fields)
     if to_status in DisputeLead.CLOSED:
         # A closed lead holds no room, person or staff any longer: its sessions still ahead go.
-        ahead = MediationSession.objects.select_for_update().filter(
-            lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now
-        )
-        for session in ahead:
-            _cancel(session, reason=_("线索已结案"), now=now, acting_user=acting_user)
+        its_sessions = MediationSession.objects.filter(lead=lead)
+        _cancel_ahead(its_sessions, after=now, reason=_("线索已结案"), now=now, acting_user=acting_user)
     LeadTransition.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, at=now, acting_user=acting_user, note=note.strip()
     )
@@ -514,18 +512,17 @@ def _cancel(
     return session
 
 
-def cancel_sessions_ahead(
-    detention: Detention, *, reason: str, after: datetime, now: datetime, acting_user: User | None = None
-) -> int:
-    """Cancel the detention's sessions that start after `after` and are still only booked (the person
-    moved to another centre): they hold rooms and people they will not use."""
-    ahead = MediationSession.objects.select_for_update(of=("self",)).filter(
-        lead__detention=detention, status=MediationSession.Status.SCHEDULED, starts_at__gt=after
+def _cancel_ahead(
+    sessions: QuerySet[MediationSession], *, after: datetime, reason: str, now: datetime, acting_user: User | None
+) -> None:
+    """Cancel those of `sessions` that start after `after` and are still only booked (the lead closed,
+    the person moved to another centre): they hold rooms and people they will not use. Only the
+    session rows are locked (lock order: detention, lead, session)."""
+    ahead = sessions.select_for_update(of=("self",)).filter(
+        status=MediationSession.Status.SCHEDULED, starts_at__gt=after
     )
-    sessions = list(ahead)
-    for session in sessions:
+    for session in ahead:
         _cancel(session, reason=reason, now=now, acting_user=acting_user)
-    return len(sessions)
 
 
 def follow_transfer(
@@ -534,7 +531,13 @@ def follow_transfer(
     """detainees.services.TRANSFER_HOOKS: the leads go with the person to the receiving centre, and the
     old centre's rooms, of no use to someone moved away, are freed."""
     DisputeLead.objects.filter(detention=detention).update(facility=to_facility)
-    cancel_sessions_ahead(detention, reason=_("被拘留人已转所"), after=moved_at, now=now, acting_user=acting_user)
+    _cancel_ahead(
+        MediationSession.objects.filter(lead__detention=detention),
+        after=moved_at,
+        reason=_("被拘留人已转所"),
+        now=now,
+        acting_user=acting_user,
+    )
 
 
 @transaction.atomic
