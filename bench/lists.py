@@ -260,7 +260,7 @@ class Worker:
     def p3(self, blocks: int, n: int) -> dict:
         from django.utils import timezone
 
-        from detainees import selectors
+        from casework import selectors
         from detainees.models import Person
 
         now = timezone.now()
@@ -340,7 +340,7 @@ class Worker:
         from django.db import connection
         from django.utils import timezone
 
-        from detainees import selectors
+        from casework import selectors
 
         now = timezone.now()
         keys = list(selectors.worklist(self.user, now=now).values_list("scheduled_release_at", "pk"))
@@ -424,9 +424,9 @@ class Worker:
     # -- where the worklist page's time goes: the share of template rendering
 
     def render_share(self, n: int) -> dict:
-        """Client.get of the worklist with detainees.views.render wrapped in a timer (only for these
+        """Client.get of the worklist with casework.views.render wrapped in a timer (only for these
         requests, after all timed blocks): the share of the request spent rendering the template."""
-        from detainees import views
+        from casework import views
 
         original, spent = views.render, []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,16 +97,10 @@ def assessment_state(detention: Detention, *, now: datetime) -> str:
 
 # --- the centre's worklist ---------------------------------------------------------------------------
 
-# The worklist's "open leads" column. Leads live in the disputes app, above this one (DESIGN.md §3), so
-# disputes appends here, in its AppConfig.ready(), a function returning the expression that counts a
-# detention's open leads (a Subquery over OuterRef("pk"): still one query for the page). Until then the
-# column shows "—".
-OPEN_LEADS_COUNT_HOOKS: list[Callable[[], Expression]] = []
 
-
-def open_leads_count() -> Expression:
-    if OPEN_LEADS_COUNT_HOOKS:
-        return OPEN_LEADS_COUNT_HOOKS[-1]()
+def no_open_leads_count() -> Expression:
+    """The worklist's "open leads" column when no caller counts them: NULL, shown as "—". Leads live in
+    disputes, above this app; the page that shows them (casework) passes disputes' count instead."""
     return Value(None, output_field=IntegerField())
 
 
@@ -146,12 +140,21 @@ class WorklistFilters:
 
 
 def worklist(
-    user, *, now: datetime, filters: WorklistFilters | None = None, after: WorklistCursor | None = None
+    user,
+    *,
+    now: datetime,
+    filters: WorklistFilters | None = None,
+    after: WorklistCursor | None = None,
+    open_leads: Expression | None = None,
 ) -> QuerySet[Detention]:
     """People in custody at the user's centre, soonest release first, with what each row shows, in one
     query (the person, the responsible officer and the open leads joined or annotated). Slice it with
-    the page size plus one to learn whether there is a next page: no COUNT(*) is ever run."""
+    the page size plus one to learn whether there is a next page: no COUNT(*) is ever run.
+
+    `open_leads` is the expression that counts a row's open leads (a Subquery over OuterRef("pk"), from
+    disputes.selectors.open_leads_of_detention), passed by the page that shows leads."""
     filters = filters or WorklistFilters()
+    open_leads = open_leads if open_leads is not None else no_open_leads_count()
     rows = visible_to(user).in_custody()
     if filters.mine:
         rows = rows.filter(responsible_officer=user)
@@ -162,10 +165,10 @@ def worklist(
     if filters.high_risk:
         rows = rows.filter(escalation_score__gte=HIGH_RISK_SCORE)
     if filters.custody_clock:
-        rows = rows.alias(clock_open_leads=open_leads_count()).filter(
+        rows = rows.alias(clock_open_leads=open_leads).filter(
             clock_open_leads__gt=0, scheduled_release_at__lte=now + CUSTODY_CLOCK
         )
-    return _worklist_rows(rows, after=after)
+    return _worklist_rows(rows, after=after, open_leads=open_leads)
 
 
 class RowValue(Func):
@@ -193,7 +196,9 @@ WORKLIST_FIELDS = (
 )
 
 
-def _worklist_rows(rows: QuerySet[Detention], *, after: WorklistCursor | None = None) -> QuerySet[Detention]:
+def _worklist_rows(
+    rows: QuerySet[Detention], *, after: WorklistCursor | None, open_leads: Expression | None
+) -> QuerySet[Detention]:
     if after is not None:
         # The row comparison is an Index Cond on detention_in_custody_idx: a page after the cursor reads
         # its own rows (page size + 1), however deep it is.
@@ -207,7 +212,7 @@ def _worklist_rows(rows: QuerySet[Detention], *, after: WorklistCursor | None = 
         rows.select_related("person")
         .only(*WORKLIST_FIELDS)
         .annotate(
-            open_leads=open_leads_count(),
+            open_leads=open_leads if open_leads is not None else no_open_leads_count(),
             # The officer's name as User.__str__ gives it: not the whole user row (with its password hash
             # and encrypted phone number) for one name.
             officer_name=Coalesce(
@@ -220,7 +225,9 @@ def _worklist_rows(rows: QuerySet[Detention], *, after: WorklistCursor | None = 
     )
 
 
-def search(user, text: str, *, after: WorklistCursor | None = None) -> QuerySet[Detention]:
+def search(
+    user, text: str, *, after: WorklistCursor | None = None, open_leads: Expression | None = None
+) -> QuerySet[Detention]:
     """The user's centre's detentions (in custody or released) of people whose document number is
     `text` (exact, through the keyed hash: the number is encrypted) or whose name contains it."""
     text = text.strip()
@@ -234,7 +241,7 @@ def search(user, text: str, *, after: WorklistCursor | None = None) -> QuerySet[
     hashes.discard("")
     if hashes:
         condition |= Q(person__id_number_hash__in=hashes)
-    return _worklist_rows(visible_to(user).filter(condition), after=after)
+    return _worklist_rows(visible_to(user).filter(condition), after=after, open_leads=open_leads)
 
 
 def custody_clock_running(detention: Detention, *, now: datetime) -> bool:
@@ -263,12 +270,13 @@ class TimelineEntry:
     kind: str = ""  # a CSS-friendly name of the source: "admission", "movement", ...
 
 
-# The parts of the timeline. Apps above detainees (disputes, referrals, followups) append a function
-# detention -> entries in their AppConfig.ready(); each should cost at most one query.
-TIMELINE_SOURCES: list[Callable[[Detention], Iterable[TimelineEntry]]] = []
+def detention_timeline(detention: Detention) -> list[TimelineEntry]:
+    """This app's part of a detention's timeline, oldest first; the detention page (casework.selectors)
+    adds the other apps' parts."""
+    return sorted(_timeline_entries(detention), key=lambda entry: entry.at)
 
 
-def _detainees_timeline(detention: Detention) -> Iterable[TimelineEntry]:
+def _timeline_entries(detention: Detention) -> Iterable[TimelineEntry]:
     movements = list(detention.movements.select_related("from_facility", "to_facility"))
     # After a transfer the detention's facility is the new centre; the admission was at the first one.
     admitted_in = movements[0].from_facility if movements else detention.facility
@@ -293,12 +301,3 @@ def _detainees_timeline(detention: Detention) -> Iterable[TimelineEntry]:
         yield TimelineEntry(document.created_at, _("上传材料"), document.title, "document")
     if detention.released_at is not None:
         yield TimelineEntry(detention.released_at, _("出所"), "", "release")
-
-
-TIMELINE_SOURCES.append(_detainees_timeline)
-
-
-def detention_timeline(detention: Detention) -> list[TimelineEntry]:
-    """Every part's entries, oldest first."""
-    entries = [entry for source in TIMELINE_SOURCES for entry in source(detention)]
-    return sorted(entries, key=lambda entry: entry.at)

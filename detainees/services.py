@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -371,13 +370,6 @@ def release_detention(
     return detention
 
 
-# Called inside transfer_detention, before the detention changes centre, by apps that hold something
-# at the old centre for this detention (disputes: its leads' copy of the centre, and its sessions
-# still ahead, in the old centre's rooms).
-# Registered in those apps' AppConfig.ready, so detainees does not import them.
-TRANSFER_HOOKS: list[Callable[..., None]] = []
-
-
 @transaction.atomic
 def transfer_detention(
     detention: Detention,
@@ -389,7 +381,9 @@ def transfer_detention(
     now: datetime | None = None,
 ) -> Detention:
     """Move the person to another centre: the same detention continues there (never a release plus a
-    new admission, which would restart the deadlines and break the KPIs)."""
+    new admission, which would restart the deadlines and break the KPIs). What other apps hold for the
+    detention moves in their own service around this one (disputes.services.transfer_detention), which
+    the transfer page calls."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
     check_facility(to_facility)
@@ -404,8 +398,6 @@ def transfer_detention(
     last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
-    for hook in TRANSFER_HOOKS:
-        hook(detention, to_facility=to_facility, moved_at=moved_at, now=now, acting_user=acting_user)
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,

@@ -5,18 +5,13 @@ from . import import_views, views
 app_name = "detainees"
 
 urlpatterns = [
-    # --- the centre's worklist and new intakes ---
-    path("", views.worklist, name="worklist"),
+    # The worklist, a detention's page, its reveal and upload, and the transfer are casework's (same paths).
     path("new/", views.intake, name="intake"),
     # --- one detention ---
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/release/", views.release, name="release"),
-    path("<int:pk>/transfer/", views.transfer, name="transfer"),
     path("<int:pk>/assessment/", views.assessment, name="assessment"),
     path("<int:pk>/health/", views.health_checks, name="health_checks"),
-    path("<int:pk>/documents/", views.upload_document, name="upload_document"),
     path("<int:pk>/documents/<int:document_pk>/", views.download_document, name="download_document"),
     # --- imports from the custody and health platforms (detainees/imports*) ---
     path("imports/", import_views.import_list, name="import_list"),

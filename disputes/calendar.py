@@ -194,7 +194,7 @@ def awaiting_result(user, *, now: datetime) -> QuerySet[MediationSession]:
 
 
 # Roles that join the centre's mediation sessions from outside: their dashboards list the next ones
-# (accounts.views.DASHBOARD_HOOKS, registered in DisputesConfig.ready()).
+# (casework.views.dashboard).
 SESSION_DASHBOARD_ROLES = {Role.COURT_STAFF, Role.COURT_MEDIATOR, Role.AGENCY_STAFF, Role.VOLUNTEER}
 UPCOMING_SESSIONS_SHOWN = 10
 

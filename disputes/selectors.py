@@ -72,7 +72,7 @@ def is_sealed_viewer(user) -> bool:
 
 
 def open_leads_of_detention() -> Subquery:
-    """Open leads per detention, for the worklist (detainees.selectors.OPEN_LEADS_COUNT_HOOKS):
+    """Open leads per detention, for the worklist (casework passes it to detainees.selectors.worklist):
     one subquery on lead_open_idx, so the page stays one query."""
     counts = (
         DisputeLead.objects.filter(detention=OuterRef("pk"), closed_at__isnull=True)

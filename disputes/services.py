@@ -20,6 +20,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.access import current_membership, user_role
 from accounts.models import CENTRE_ROLES, Membership, Organization, Role, User
+from detainees import services as detainee_services
 from detainees.models import Detention, HealthCheck
 from notifications.services import Message, notify
 
@@ -525,11 +526,26 @@ def _cancel_ahead(
         _cancel(session, reason=reason, now=now, acting_user=acting_user)
 
 
-def follow_transfer(
-    detention: Detention, *, to_facility: Organization, moved_at: datetime, now: datetime, acting_user: User | None
-) -> None:
-    """detainees.services.TRANSFER_HOOKS: the leads go with the person to the receiving centre, and the
-    old centre's rooms, of no use to someone moved away, are freed."""
+@transaction.atomic
+def transfer_detention(
+    detention: Detention,
+    *,
+    to_facility: Organization,
+    moved_at: datetime,
+    acting_user: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Detention:
+    """Move the person to another centre, and what disputes holds for them with it: the leads go with the
+    person to the receiving centre, and the sessions still booked in the old centre's rooms after the
+    move, of no use to someone moved away, are cancelled (participants told, grants taken back).
+
+    One transaction; detainees.services.transfer_detention checks the move and locks the detention
+    first, so the lock order stays detention → lead → session."""
+    now = now or timezone.now()
+    detention = detainee_services.transfer_detention(
+        detention, to_facility=to_facility, moved_at=moved_at, acting_user=acting_user, note=note, now=now
+    )
     DisputeLead.objects.filter(detention=detention).update(facility=to_facility)
     _cancel_ahead(
         MediationSession.objects.filter(lead__detention=detention),
@@ -538,6 +554,7 @@ def follow_transfer(
         now=now,
         acting_user=acting_user,
     )
+    return detention
 
 
 @transaction.atomic

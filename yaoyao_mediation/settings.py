@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "followups",
     "metrics",
     "portal",
+    "casework",
     "demo",
 ]
 
@@ -134,7 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.membership",
+                "casework.context_processors.membership",
                 "notifications.context_processors.unread_count",
             ],
         },
@@ -232,7 +233,7 @@ if SESSION_COOKIE_AGE > SESSION_ABSOLUTE_AGE:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "casework:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -154,13 +154,13 @@ def test_the_timeline_lists_what_happened_in_order(detention, officer_a, orgs, p
     assert all(isinstance(entry, TimelineEntry) for entry in entries)
 
 
-def test_other_apps_can_add_to_the_timeline(detention, monkeypatch):
-    from detainees import selectors
+def test_the_detention_page_puts_other_apps_entries_in_order(detention, monkeypatch):
+    from casework import selectors
 
     extra = TimelineEntry(local(2026, 3, 2, 16, 0), "发现矛盾线索", "婚姻家庭", "lead")
-    monkeypatch.setattr(selectors, "TIMELINE_SOURCES", [*selectors.TIMELINE_SOURCES, lambda d: [extra]])
+    monkeypatch.setattr(selectors, "disputes_timeline", lambda d: [extra])
 
-    assert [entry.title for entry in detention_timeline(detention)] == ["入所", "发现矛盾线索"]
+    assert [entry.title for entry in selectors.detention_timeline(detention)] == ["入所", "发现矛盾线索"]
 
 
 def test_an_officer_corrects_the_admission_and_the_due_time_follows(detention, officer_a, client_for):

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
-from detainees import selectors, services, views
+from casework import views
+from detainees import selectors, services
 from detainees.models import Detention
 from detainees.selectors import WorklistCursor
 from tests.conftest import make_person
@@ -83,7 +84,7 @@ def test_the_rows_show_masked_numbers_days_to_release_and_no_open_leads(make_det
     assert "还有 2 天" in html
     assert "张明" in html  # the responsible officer
     [row] = response.context["rows"]
-    assert row.open_leads == 0  # counted by the disputes app (selectors.OPEN_LEADS_COUNT_HOOKS)
+    assert row.open_leads == 0  # counted by the disputes app (casework.selectors.worklist)
     assert "<td>—</td>" in html
 
 

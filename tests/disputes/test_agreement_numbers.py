@@ -13,7 +13,6 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from detainees import services as detainee_services
 from disputes import services, tasks
 from disputes.models import Agreement, AgreementSequence, DisputeLead
 from tests.detainees.conftest import local, resident_id
@@ -74,7 +73,7 @@ def test_a_transfer_of_an_earlier_person_does_not_make_a_number_repeat(resolved,
     centre, and the unique number refused the save with a server error."""
     first = save(resolved(1), officer_a)
     moved_at = local(2026, 3, 11, 18, 0)
-    detainee_services.transfer_detention(
+    services.transfer_detention(
         first.lead.detention, to_facility=orgs.centre_b, moved_at=moved_at, acting_user=officer_a, now=moved_at
     )
 

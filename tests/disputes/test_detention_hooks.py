@@ -1,5 +1,5 @@
-"""Leads reach the detainees pages through the hooks detainees leaves for the apps above it: the
-worklist's open-leads column and the detention timeline."""
+"""Leads on the pages that casework assembles above detainees and disputes: the worklist's open-leads
+column and the detention timeline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from detainees import selectors as detainee_selectors
+from casework import selectors as casework_selectors
 from detainees import services as detainee_services
 from disputes import services
 from disputes.models import DisputeLead
@@ -22,7 +22,7 @@ def test_the_worklist_counts_only_open_leads(make_lead, make_detention, officer_
     make_lead(detention=detention, category=DisputeLead.Category.NEIGHBOURS)
     services.move_lead(make_lead(detention=detention), DisputeLead.Status.WITHDRAWN, acting_user=officer_a)
 
-    [row] = detainee_selectors.worklist(officer_a, now=detention.admitted_at)
+    [row] = casework_selectors.worklist(officer_a, now=detention.admitted_at)
 
     assert row.open_leads == 2
 
@@ -30,13 +30,13 @@ def test_the_worklist_counts_only_open_leads(make_lead, make_detention, officer_
 def test_a_detention_without_leads_shows_zero(make_detention, officer_a):
     detention = make_detention()
 
-    [row] = detainee_selectors.worklist(officer_a, now=detention.admitted_at)
+    [row] = casework_selectors.worklist(officer_a, now=detention.admitted_at)
 
     assert row.open_leads == 0
 
 
 def test_the_timeline_shows_the_lead_and_its_session(session_booked):
-    entries = detainee_selectors.detention_timeline(session_booked.lead.detention)
+    entries = casework_selectors.detention_timeline(session_booked.lead.detention)
 
     kinds = sorted((entry.kind, entry.title) for entry in entries if entry.kind in {"lead", "session"})
     assert kinds == [

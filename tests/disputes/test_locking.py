@@ -87,7 +87,7 @@ def outcome_of(session, officer, now):
 
 
 def transfer_of(session, orgs, officer, moved_at):
-    return lambda: detainee_services.transfer_detention(
+    return lambda: services.transfer_detention(
         session.lead.detention, to_facility=orgs.centre_b, moved_at=moved_at, acting_user=officer, now=moved_at
     )
 

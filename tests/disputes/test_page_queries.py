@@ -140,7 +140,7 @@ def test_the_detention_page_costs_the_same_queries_for_1_and_5_leads(
     detention = make_detention()
     first = make_lead(detention=detention)
     client = client_for(officer_a)
-    url = reverse("detainees:detail", kwargs={"pk": detention.pk})
+    url = reverse("casework:detention", kwargs={"pk": detention.pk})
 
     with django_assert_num_queries(DETENTION_DETAIL_QUERIES):
         one = client.get(url)

@@ -1,4 +1,4 @@
-"""A person moved to another centre (detainees.services.transfer_detention) takes their leads and
+"""A person moved to another centre (disputes.services.transfer_detention) takes their leads and
 sessions along: the sessions still booked in the old centre's rooms are cancelled, the people invited
 from outside lose sight of them, and the new centre sees the person's sessions."""
 
@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from detainees import services as detainee_services
 from disputes import calendar, selectors, services
 from disputes.models import DisputeLeadEvent, MediationSession, SessionParticipant, SessionUserObjectPermission
 from tests.detainees.conftest import local, resident_id
@@ -23,7 +22,7 @@ MOVED_AT = local(2026, 3, 10, 10, 0)  # the day before the booked session
 
 
 def transfer(detention, orgs, officer, *, moved_at=MOVED_AT):
-    return detainee_services.transfer_detention(
+    return services.transfer_detention(
         detention, to_facility=orgs.centre_b, moved_at=moved_at, acting_user=officer, now=moved_at
     )
 

@@ -1,4 +1,4 @@
-"""Navigation by role. Later issues add their pages to ROLE_NAVIGATION."""
+"""Navigation by role: the header of every page names the pages of every app, so it lives above them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Role
+from accounts.models import Membership, Role
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class NavItem:
 # (label, url name, url kwargs) per role, in the order shown.
 ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     Role.OFFICER: [
-        (_("工作清单"), "detainees:worklist", {}),
+        (_("工作清单"), "casework:worklist", {}),
         (_("矛盾线索"), "disputes:lead_list", {}),
         (_("调解室日程"), "disputes:calendar", {}),
         (_("司法确认"), "disputes:confirmation_list", {}),
@@ -27,7 +27,7 @@ ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
         (_("数据导入"), "detainees:import_list", {}),
     ],
     Role.CENTRE_LEADER: [
-        (_("工作清单"), "detainees:worklist", {}),
+        (_("工作清单"), "casework:worklist", {}),
         (_("矛盾线索"), "disputes:lead_list", {}),
         (_("调解室日程"), "disputes:calendar", {}),
         (_("司法确认"), "disputes:confirmation_list", {}),
@@ -55,7 +55,7 @@ def navigation_for(membership: Membership | None) -> list[NavItem]:
     if membership is None:
         return []
     role = Role(membership.role)
-    items = [NavItem(str(_("工作台")), reverse("accounts:dashboard", kwargs={"role": role.value}))]
+    items = [NavItem(str(_("工作台")), reverse("casework:dashboard", kwargs={"role": role.value}))]
     for label, name, kwargs in ROLE_NAVIGATION[role]:
         try:
             items.append(NavItem(str(label), reverse(name, kwargs=kwargs)))

@@ -1,4 +1,5 @@
-from .access import current_membership
+from accounts.access import current_membership
+
 from .navigation import navigation_for
 
 
