@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.permissions import require
 from security.fields import encrypted_lookup, lookup_hash_for
 
 from . import identity
@@ -167,6 +168,7 @@ def record_intake(
     person_data: PersonInput, detention_data: DetentionInput, *, acting_user: User | None, now: datetime | None = None
 ) -> Detention:
     """A new detention (and the person, found by document number or created)."""
+    require(acting_user, "record_intake", detention_data.facility)
     try:
         return _record_intake(person_data, detention_data, now=now or timezone.now())
     except IntegrityError as exc:
@@ -232,6 +234,8 @@ def record_intakes(
     person (upsert_person's UPDATE) and a handful for the whole list instead of about eight per row.
     Rows whose person appears twice in the list, or that bring family contacts, go through record_intake
     itself, after the others."""
+    for facility_id in {detention_data.facility.pk for _person, detention_data in items}:
+        require(acting_user, "record_intake", facility_id)
     now = now or timezone.now()
     prepared = []
     for person_data, detention_data in items:
@@ -318,6 +322,7 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
     """Correct the facts of a detention; the due time follows admission and release changes."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    require(acting_user, "change_detention", detention.facility_id)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
@@ -353,6 +358,7 @@ def release_detention(
 ) -> Detention:
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    require(acting_user, "change_detention", detention.facility_id)
     if detention.status == Detention.Status.RELEASED:
         if detention.released_at == released_at:
             return detention  # idempotent: the platform may send the same release twice
@@ -386,6 +392,7 @@ def transfer_detention(
     the transfer page calls."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    require(acting_user, "change_detention", detention.facility_id)
     check_facility(to_facility)
     if detention.status != Detention.Status.IN_CUSTODY:
         raise ValidationError(_("已出所的人员不能转所"), code="released")
@@ -428,6 +435,7 @@ def complete_assessment(
     """Record (or correct) the intake assessment; the first completion time is what the KPI counts."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
+    require(acting_user, "change_detention", detention.facility_id)
     unknown = set(risk_tags) - set(IntakeAssessment.RiskTag.values)
     if unknown:
         raise ValidationError({"risk_tags": _("未知的风险标签：%(tags)s") % {"tags": ", ".join(sorted(unknown))}})
@@ -543,6 +551,7 @@ def add_document(
     detention: Detention, *, kind: str, title: str, upload: UploadedFile, acting_user: User | None
 ) -> Document:
     """Store an uploaded file with the detention, under a random name in the private storage."""
+    require(acting_user, "change_detention", detention.facility_id)
     if kind not in Document.Kind.values:
         raise ValidationError({"kind": _("请选择材料类型")})
     if not title.strip():

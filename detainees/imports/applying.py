@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.permissions import require
 from audit.context import acting
 
 from ..models import ImportLog
@@ -210,6 +211,7 @@ def check_upload(
 ) -> ImportLog:
     """Keep an uploaded file and dry-run it: an ImportLog in status checked, or failed when the file
     cannot be read at all. Nothing is written to the case tables."""
+    require(user, "import_records", facility)
     log = ImportLog(
         kind=kind,
         source=ImportLog.Source.UPLOAD,
@@ -322,6 +324,7 @@ def import_records(
     now: datetime | None = None,
 ) -> ImportLog:
     """A JSON push of the API: the same checks and the same all-or-nothing rule, within the request."""
+    require(user, "import_records", facility)
     log = ImportLog.objects.create(
         kind=kind,
         source=ImportLog.Source.API,
