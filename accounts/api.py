@@ -5,11 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .access import current_membership
+from .permissions import ApiPublic, ApiSignedIn
 
 
 class TokenSerializer(serializers.Serializer):
@@ -27,6 +28,8 @@ class MeSerializer(serializers.Serializer):
 class ObtainToken(ObtainAuthToken):
     """POST username and password; the answer holds the token for `Authorization: Token <token>`."""
 
+    permission_classes = [ApiPublic]
+
     @extend_schema(request=ObtainAuthToken.serializer_class, responses={200: TokenSerializer}, tags=["auth"])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
@@ -37,6 +40,7 @@ obtain_token = ObtainToken.as_view()
 
 @extend_schema(responses={200: MeSerializer}, tags=["auth"])
 @api_view(["GET"])
+@permission_classes([ApiSignedIn])
 def me(request: Request) -> Response:
     membership = current_membership(request.user)
     return Response(

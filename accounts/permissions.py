@@ -24,7 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
 from .access import current_membership
 from .models import CENTRE_ROLES, Organization, Role
@@ -142,8 +142,9 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return _declare(view, PUBLIC)
 
 
-def api_permission(permission: str) -> type[BasePermission]:
-    """The DRF permission class of a named permission: `permission_classes = [api_permission("...")]`."""
+def api_permission(permission: str, *, message: str | None = None) -> type[BasePermission]:
+    """The DRF permission class of a named permission: `permission_classes = [api_permission("...")]`;
+    `message` is the 403 answer's detail."""
     PERMISSIONS[permission]
 
     class HasPermission(BasePermission):
@@ -152,5 +153,19 @@ def api_permission(permission: str) -> type[BasePermission]:
         def has_permission(self, request, view) -> bool:
             return bool(request.user and request.user.is_authenticated and can(request.user, permission))
 
+    if message is not None:
+        HasPermission.message = message
     HasPermission.__name__ = f"Can_{permission}"
     return HasPermission
+
+
+class ApiSignedIn(IsAuthenticated):
+    """The DRF form of @signed_in: any signed-in user (or valid token); the view decides the rest."""
+
+    access_rule = SIGNED_IN
+
+
+class ApiPublic(AllowAny):
+    """The DRF form of @public: the token sign-in."""
+
+    access_rule = PUBLIC

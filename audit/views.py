@@ -8,8 +8,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.access import role_required
-from accounts.models import Role
+from accounts.permissions import requires
 
 from . import selectors
 from .forms import AccessLogSearchForm, EventSearchForm
@@ -18,7 +17,7 @@ from .selectors import Cursor
 PAGE_SIZE = 50
 
 
-@role_required(Role.AUDIT_ADMIN)
+@requires("read_audit_trail")
 def events(request: HttpRequest) -> HttpResponse:
     form = EventSearchForm(request.GET)
     after = _cursor(request)
@@ -26,7 +25,7 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/events.html", {"form": form, **_page(request, rows, lambda event: event.cursor)})
 
 
-@role_required(Role.AUDIT_ADMIN)
+@requires("read_audit_trail")
 def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogSearchForm(request.GET)
     after = _cursor(request)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -27,9 +27,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import current_membership
+from accounts.permissions import api_permission
 
 from . import imports
-from .api import IsCentreStaff
+from .api import CENTRE_STAFF_ONLY
 from .models import ImportLog
 
 TIME_HELP = gettext_lazy("北京时间 YYYY-MM-DD HH:MM[:SS] 或 YYYY/MM/DD HH:MM；也接受带时区的 ISO 8601")
@@ -244,7 +245,7 @@ EXAMPLE_ANSWER = OpenApiExample(
 )
 @api_view(["POST"])
 @parser_classes([JSONParser])
-@permission_classes([permissions.IsAuthenticated, IsCentreStaff])
+@permission_classes([api_permission("import_records", message=CENTRE_STAFF_ONLY)])
 def detention_import(request: Request) -> Response:
     return push(request, ImportLog.Kind.DETENTIONS)
 
@@ -260,6 +261,6 @@ def detention_import(request: Request) -> Response:
 )
 @api_view(["POST"])
 @parser_classes([JSONParser])
-@permission_classes([permissions.IsAuthenticated, IsCentreStaff])
+@permission_classes([api_permission("import_records", message=CENTRE_STAFF_ONLY)])
 def health_check_import(request: Request) -> Response:
     return push(request, ImportLog.Kind.HEALTH_CHECKS)

@@ -13,16 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.access import current_membership, role_required
-from accounts.models import CENTRE_ROLES
+from accounts.access import current_membership
+from accounts.permissions import requires
 
 from . import imports
 from .imports.applying import IN_PROGRESS
 from .imports.forms import ConfirmForm, UploadForm
 from .models import ImportLog
 from .selectors import staff_facility_id
-
-centre_staff = role_required(*CENTRE_ROLES)
 
 PAGE_SIZE = 30
 
@@ -34,7 +32,7 @@ def get_import_for_user(user, pk: int) -> ImportLog:
     )
 
 
-@centre_staff
+@requires("import_records")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
@@ -67,7 +65,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@centre_staff
+@requires("import_records")
 @never_cache
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -88,7 +86,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@centre_staff
+@requires("import_records")
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     log = get_import_for_user(request.user, pk)
@@ -115,7 +113,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("detainees:import_detail", pk=pk)
 
 
-@centre_staff
+@requires("import_records")
 @require_POST
 def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     log = get_import_for_user(request.user, pk)
@@ -126,7 +124,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("detainees:import_list")
 
 
-@centre_staff
+@requires("import_records")
 @never_cache
 @require_GET
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import current_membership, role_required
-from accounts.models import CENTRE_ROLES
+from accounts.access import current_membership
+from accounts.permissions import requires
 from audit.models import AccessLog
 from audit.services import record_access
 
@@ -34,13 +34,10 @@ from .forms import (
 )
 from .models import IntakeAssessment
 
-centre_staff = role_required(*CENTRE_ROLES)
-
-
 # --- new intake ------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("record_intake")
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     facility = current_membership(request.user).organization
@@ -65,7 +62,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 # --- one detention ---------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("change_detention")
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     detention = get_detention_for_user(request.user, pk, write=True)
@@ -85,7 +82,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "detainees/edit.html", {"form": form, "detention": detention})
 
 
-@centre_staff
+@requires("change_detention")
 @require_http_methods(["GET", "POST"])
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     detention = get_detention_for_user(request.user, pk, write=True)
@@ -106,7 +103,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "detainees/release.html", {"form": form, "detention": detention})
 
 
-@centre_staff
+@requires("change_detention")
 @require_http_methods(["GET", "POST"])
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     detention = get_detention_for_user(request.user, pk, write=True)
@@ -133,7 +130,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "detainees/assessment.html", context)
 
 
-@centre_staff
+@requires("view_detentions")
 @require_GET
 @never_cache
 def health_checks(request: HttpRequest, pk: int) -> HttpResponse:
@@ -144,7 +141,7 @@ def health_checks(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "detainees/health_checks.html", {"detention": detention, "checks": checks})
 
 
-@centre_staff
+@requires("view_detentions")
 @require_GET
 @never_cache
 def download_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:

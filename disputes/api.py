@@ -51,7 +51,8 @@ from rest_framework.settings import api_settings
 
 from accounts.access import user_role
 from accounts.models import CENTRE_ROLES, Organization, Role, User
-from detainees.api import DetentionOfficerSerializer, IsCentreStaff, MaskedPhoneField
+from accounts.permissions import api_permission
+from detainees.api import CENTRE_STAFF_ONLY, DetentionOfficerSerializer, MaskedPhoneField
 from detainees.models import Detention, Person
 from detainees.selectors import staff_facility_id
 from detainees.selectors import visible_to as detentions_visible_to
@@ -613,7 +614,7 @@ class SessionPagination(CursorPagination):
 )
 class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = LeadSerializer
-    permission_classes = [permissions.IsAuthenticated, IsCentreStaff]
+    permission_classes = [api_permission("view_leads", message=CENTRE_STAFF_ONLY)]
     pagination_class = LeadPagination
     filterset_class = LeadFilter
     parser_classes = [JSONParser]

@@ -11,24 +11,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import role_required
-from accounts.models import Role
+from accounts.permissions import requires
 
 from . import selectors, services
 from .forms import ChannelPreferencesForm
 from .models import Delivery, InboxMessage
 
-# Every role has an inbox; a user without an active role has none (deny by default).
-EVERY_ROLE = tuple(Role)
 
-
-@role_required(*EVERY_ROLE)
+@requires("read_inbox")
 def inbox(request: HttpRequest) -> HttpResponse:
     page = selectors.inbox_page(request.user, _before(request))
     return render(request, "notifications/inbox.html", {"page": page})
 
 
-@role_required(*EVERY_ROLE)
+@requires("read_inbox")
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     # Another user's message is not found (404), never merely forbidden.
@@ -37,14 +33,14 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
-@role_required(*EVERY_ROLE)
+@requires("read_inbox")
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     services.mark_all_read(acting_user=request.user)
     return redirect("notifications:inbox")
 
 
-@role_required(*EVERY_ROLE)
+@requires("read_inbox")
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
@@ -58,13 +54,13 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/preferences.html", {"form": form})
 
 
-@role_required(Role.SYSTEM_ADMIN)
+@requires("retry_deliveries")
 def failed(request: HttpRequest) -> HttpResponse:
     page = selectors.failed_deliveries_page(_before(request))
     return render(request, "notifications/failed.html", {"page": page})
 
 
-@role_required(Role.SYSTEM_ADMIN)
+@requires("retry_deliveries")
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery, pk=pk)

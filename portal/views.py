@@ -4,8 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Organization
+from accounts.permissions import public
 
 
+@public
 def index(request: HttpRequest) -> HttpResponse:
     # Only the centres' names and counties: nothing here may reveal whether anyone is detained.
     centres = (

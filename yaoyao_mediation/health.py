@@ -15,6 +15,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import public
+
 
 def database_state() -> str:
     try:
@@ -44,6 +46,7 @@ def broker_state() -> str:
     return "up"
 
 
+@public
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
