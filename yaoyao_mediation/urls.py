@@ -6,7 +6,10 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from accounts.permissions import public
 
 from .health import healthz
 
@@ -15,13 +18,17 @@ from .health import healthz
 # (tests/security/test_headers.py fails if an upgrade changes it).
 SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 swagger_ui = csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(SpectacularSwaggerSplitView.as_view(url_name="schema"))
+# The API's description and its docs are for the partner systems' developers: no data, no sign-in.
+schema = public(SpectacularAPIView.as_view())
+swagger_ui = public(swagger_ui)
 
 urlpatterns = [path("healthz", healthz, name="healthz")]
 
 if "staff" in settings.URL_GROUPS:
     urlpatterns += [
         path("admin/", admin.site.urls),
-        path("i18n/", include("django.conf.urls.i18n")),
+        # The language switch (django.conf.urls.i18n, declared here so that its access rule is visible).
+        path("i18n/setlang/", public(set_language), name="set_language"),
         path("audit/", include("audit.urls")),
         path("inbox/", include("notifications.urls")),
         path("detainees/", include("detainees.urls")),
@@ -34,7 +41,7 @@ if "staff" in settings.URL_GROUPS:
 if "partner" in settings.URL_GROUPS:
     urlpatterns += [
         path("api/v1/", include("yaoyao_mediation.api_urls")),
-        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/schema/", schema, name="schema"),
         path("api/docs/", swagger_ui, name="swagger-ui"),
     ]
 
