@@ -28,7 +28,7 @@ from accounts.access import current_membership, role_required
 from accounts.models import CENTRE_ROLES, Organization, Role
 from audit.models import AccessLog
 from audit.services import record_access
-from detainees.forms import add_service_errors
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
 from .access import get_lead_for_user
