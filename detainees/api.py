@@ -71,6 +71,8 @@ class DetentionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Detention
+        # Every one of Detention.FACT_FIELDS (a test checks it), with the state and the assessment around
+        # them in the order partner systems have always received.
         fields = [
             "id",
             "person",

@@ -42,18 +42,7 @@ class DetentionFactsForm(forms.Form):
         label=_("责任民警"), queryset=User.objects.none(), required=False, empty_label=_("（暂不指定）")
     )
 
-    DETENTION_FIELDS = (
-        "kind",
-        "external_ref",
-        "decision_number",
-        "handling_unit",
-        "reason",
-        "admitted_at",
-        "detention_days",
-        "scheduled_release_at",
-        "cell",
-        "responsible_officer",
-    )
+    DETENTION_FIELDS = Detention.FACT_FIELDS
 
     def __init__(self, *args, facility: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -158,19 +147,8 @@ class IntakeForm(DetentionFactsForm):
         return self._person_input(self.cleaned_data)
 
     def detention_input(self, facility: Organization) -> services.DetentionInput:
-        data = self.cleaned_data
         return services.DetentionInput(
-            facility=facility,
-            kind=data["kind"],
-            admitted_at=data["admitted_at"],
-            detention_days=data["detention_days"],
-            scheduled_release_at=data["scheduled_release_at"],
-            external_ref=data["external_ref"],
-            decision_number=data["decision_number"],
-            handling_unit=data["handling_unit"],
-            reason=data["reason"],
-            cell=data["cell"],
-            responsible_officer=data["responsible_officer"],
+            facility=facility, **{name: self.cleaned_data[name] for name in self.DETENTION_FIELDS}
         )
 
 
