@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .models import Membership, Role
+from .models import CENTRE_ROLES, Membership, Role
 
 # Attribute under which the user's membership is cached for the length of one request.
 _CACHE = "_current_membership"
@@ -33,6 +33,14 @@ def current_membership(user) -> Membership | None:
 def user_role(user) -> Role | None:
     membership = current_membership(user)
     return Role(membership.role) if membership else None
+
+
+def staff_facility_id(user) -> int | None:
+    """The centre whose detentions `user` works on: officers and leaders of a facility, else None."""
+    membership = current_membership(user)
+    if membership is None or membership.role not in CENTRE_ROLES:
+        return None
+    return membership.organization_id
 
 
 def role_required(*roles: Role) -> Callable:

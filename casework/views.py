@@ -31,12 +31,14 @@ from audit.services import record_access
 from detainees import selectors
 from detainees import services as detention_services
 from detainees.access import get_detention_for_user
-from detainees.forms import DocumentForm, SearchForm, TransferForm, WorklistFilterForm, add_service_errors
+from detainees.forms import DocumentForm, SearchForm, TransferForm, WorklistFilterForm
 from detainees.models import Detention, IntakeAssessment
 from detainees.selectors import AssessmentState, WorklistCursor
 from disputes import services as dispute_services
 from disputes.calendar import dashboard_sessions
 from security.masking import mask_id_number, mask_phone
+from yaoyao_mediation.calendar_days import days_until
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors as casework_selectors
 
@@ -136,7 +138,7 @@ def _show_rows(rows: list[Detention], *, now: datetime) -> None:
         person = row.person
         row.state = selectors.assessment_state(row, now=now)
         release = row.scheduled_release_at.astimezone(zone)
-        row.days_to_release = (release.date() - today).days  # selectors.days_until, with today worked out once
+        row.days_to_release = (release.date() - today).days  # days_until, with today worked out once
         row.clock_running = selectors.custody_clock_running(row, now=now)
         due = row.assessment_due_at.astimezone(zone)
         state_class, state_label = states[row.state]
@@ -212,7 +214,7 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "family_contacts": list(detention.person.family_contacts.all()),
         "assessment": assessment,
         "state": selectors.assessment_state(detention, now=now),
-        "days_to_release": selectors.days_until(detention.scheduled_release_at, now=now),
+        "days_to_release": days_until(detention.scheduled_release_at, now=now),
         "timeline": casework_selectors.detention_timeline(detention),
         "health_checks": list(detention.health_checks.only("id", "checked_at", "conclusion")),
         "documents": list(detention.documents.select_related("uploaded_by")),

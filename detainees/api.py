@@ -22,12 +22,14 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from accounts.access import current_membership
 from accounts.models import CENTRE_ROLES, Organization, User
 from accounts.permissions import api_permission
-from security.masking import mask_id_number, mask_phone
+
+# MaskedPhoneField: used below, and re-exported until disputes/api and disputes/services import from the new home.
+from security.serializer_fields import MaskedIdNumberField, MaskedPhoneField
+from yaoyao_mediation.api_errors import service_error_detail
 
 from . import services
 from .access import get_detention_for_user
@@ -35,20 +37,6 @@ from .models import Detention, Person
 from .selectors import visible_to
 
 # --- Output ------------------------------------------------------------------------------------------
-
-
-class MaskedIdNumberField(serializers.CharField):
-    """The document number as `330281********1234`: never the full value."""
-
-    def to_representation(self, value: str) -> str:
-        return mask_id_number(value)
-
-
-class MaskedPhoneField(serializers.CharField):
-    """The phone number as `138****1234`: never the full value."""
-
-    def to_representation(self, value: str) -> str:
-        return mask_phone(value)
 
 
 class DetentionPersonSerializer(serializers.ModelSerializer):
@@ -84,6 +72,8 @@ class DetentionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Detention
+        # Every one of Detention.FACT_FIELDS (a test checks it), with the state and the assessment around
+        # them in the order partner systems have always received.
         fields = [
             "id",
             "person",
@@ -186,26 +176,6 @@ class DetentionCreateSerializer(serializers.Serializer):
         return officer
 
 
-def service_error_detail(error: DjangoValidationError) -> dict:
-    """A service's ValidationError in the shape of the create serializer's errors."""
-    non_field = api_settings.NON_FIELD_ERRORS_KEY
-    if not hasattr(error, "error_dict"):
-        return {non_field: error.messages}
-    person_fields = set(DetentionPersonInputSerializer().fields)
-    detention_fields = set(DetentionCreateSerializer().fields) - {"person"}
-    detail: dict = {}
-    for field, messages in error.message_dict.items():
-        if field in person_fields:
-            detail.setdefault("person", {})[field] = messages
-        elif field == "facility":
-            detail["facility_code"] = messages
-        elif field in detention_fields:
-            detail[field] = messages
-        else:  # NON_FIELD_ERRORS, or a model field the API does not take
-            detail.setdefault(non_field, []).extend(messages)
-    return detail
-
-
 # --- Views -------------------------------------------------------------------------------------------
 
 
@@ -275,7 +245,15 @@ class DetentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 person, services.DetentionInput(facility=facility, **data), acting_user=request.user
             )
         except DjangoValidationError as error:
-            raise serializers.ValidationError(service_error_detail(error)) from None
+            # The person's fields under "person", as the create serializer nests them; the service's
+            # "facility" is the API's "facility_code".
+            detail = service_error_detail(
+                error,
+                set(serializer.fields) - {"person"},
+                renamed={"facility": "facility_code"},
+                nested={"person": serializer.fields["person"].fields},
+            )
+            raise serializers.ValidationError(detail) from None
         detention = get_detention_for_user(request.user, detention.pk)
         return Response(DetentionSerializer(detention).data, status=status.HTTP_201_CREATED)
 

@@ -1,9 +1,7 @@
 """Forms of the officer pages: validation only. The services (detainees.services) write, and their
-ValidationErrors come back onto the form through add_service_errors."""
+ValidationErrors come back onto the form through yaoyao_mediation.form_fields.add_service_errors."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,7 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization, Role, User
+from accounts.models import Organization, User
+from accounts.selectors import centre_officers
+from yaoyao_mediation.form_fields import PHONE_NUMBER, PRIVATE_NUMBER, area_field, local_datetime_field, text_field
 
 from . import services
 from .models import Detention, Document, FamilyContact, IntakeAssessment, Person
@@ -20,85 +20,14 @@ from .selectors import WorklistFilters
 FAMILY_CONTACT_SLOTS = 2
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    """<input type="datetime-local"> in the project's time zone; seconds only when the value has them
-    (a value imported with seconds keeps them, so saving an edit form does not change it)."""
-
-    input_type = "datetime-local"
-
-    def format_value(self, value):
-        if isinstance(value, datetime):
-            if timezone.is_aware(value):
-                value = timezone.localtime(value)
-            return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
-        return super().format_value(value)
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        if isinstance(value, datetime) and value.second:
-            context["widget"]["attrs"]["step"] = "1"
-        return context
-
-
-def local_datetime_field(label, *, required: bool = True, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, required=required, widget=LocalDateTimeInput(), help_text=help_text)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names when the form has it, else
-    above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            for item in errors:
-                form.add_error(target, item.messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-def centre_officers(facility: Organization) -> QuerySet[User]:
-    """The users who may be a detention's responsible officer: the centre's active officers."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=facility,
-            memberships__role=Role.OFFICER,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
-
-
-def _text(label, max_length: int, *, required: bool = False, help_text: str = "", **attrs) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required,
-        help_text=help_text,
-        widget=forms.TextInput(attrs=attrs) if attrs else None,
-    )
-
-
-# Document and phone numbers are not for the browser's form history on a shared centre PC.
-PRIVATE_NUMBER = {"autocomplete": "off", "spellcheck": "false"}
-PHONE_NUMBER = {"autocomplete": "off", "inputmode": "tel"}
-
-
-def _area(label, *, required: bool = False, help_text: str = "") -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class DetentionFactsForm(forms.Form):
     """The facts of a detention, as entered at intake and corrected later."""
 
     kind = forms.ChoiceField(label=_("拘留类型"), choices=Detention.Kind.choices)
-    external_ref = _text(_("入所编号"), 64, help_text=_("公安监管综合平台的入所编号"))
-    decision_number = _text(_("决定书文号"), 64)
-    handling_unit = _text(_("办案单位"), 128)
-    reason = _area(_("拘留事由"))
+    external_ref = text_field(_("入所编号"), 64, help_text=_("公安监管综合平台的入所编号"))
+    decision_number = text_field(_("决定书文号"), 64)
+    handling_unit = text_field(_("办案单位"), 128)
+    reason = area_field(_("拘留事由"))
     admitted_at = local_datetime_field(_("入所时间"))
     detention_days = forms.IntegerField(
         label=_("拘留天数"),
@@ -108,23 +37,12 @@ class DetentionFactsForm(forms.Form):
         help_text=_("填写拘留天数或预计出所时间之一；都填写时以预计出所时间为准"),
     )
     scheduled_release_at = local_datetime_field(_("预计出所时间"), required=False)
-    cell = _text(_("监室"), 32)
+    cell = text_field(_("监室"), 32)
     responsible_officer = forms.ModelChoiceField(
         label=_("责任民警"), queryset=User.objects.none(), required=False, empty_label=_("（暂不指定）")
     )
 
-    DETENTION_FIELDS = (
-        "kind",
-        "external_ref",
-        "decision_number",
-        "handling_unit",
-        "reason",
-        "admitted_at",
-        "detention_days",
-        "scheduled_release_at",
-        "cell",
-        "responsible_officer",
-    )
+    DETENTION_FIELDS = Detention.FACT_FIELDS
 
     def __init__(self, *args, facility: Organization, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,20 +57,20 @@ class IntakeForm(DetentionFactsForm):
     The centre is the user's own and is no field of the form."""
 
     id_type = forms.ChoiceField(label=_("证件类型"), choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
-    id_number = _text(
+    id_number = text_field(
         _("证件号码"),
         32,
         help_text=_("身份证号码可为 18 位或旧式 15 位；全角数字、空格和小写 x 会自动规范"),
-        **PRIVATE_NUMBER,
+        attrs=PRIVATE_NUMBER,
     )
-    unknown_identity_description = _area(
+    unknown_identity_description = area_field(
         _("身份不明情况说明"), help_text=_("证件类型为“身份不明”时必填：体貌特征、口音、自报信息等")
     )
-    name = _text(_("姓名"), 64, required=True)
-    phone = _text(_("联系电话"), 32, **PHONE_NUMBER)
-    household_address = _text(_("户籍地址"), 255)
-    current_address = _text(_("现住址"), 255)
-    employer = _text(_("工作单位"), 128)
+    name = text_field(_("姓名"), 64, required=True)
+    phone = text_field(_("联系电话"), 32, attrs=PHONE_NUMBER)
+    household_address = text_field(_("户籍地址"), 255)
+    current_address = text_field(_("现住址"), 255)
+    employer = text_field(_("工作单位"), 128)
 
     PERSON_FIELDS = (
         "id_type",
@@ -170,11 +88,11 @@ class IntakeForm(DetentionFactsForm):
         name_length = FamilyContact._meta.get_field("name").max_length
         relation_length = FamilyContact._meta.get_field("relation").max_length
         for slot in range(1, FAMILY_CONTACT_SLOTS + 1):
-            self.fields[f"family_{slot}_name"] = _text(_("家属%(n)s 姓名") % {"n": slot}, name_length)
-            self.fields[f"family_{slot}_relation"] = _text(
+            self.fields[f"family_{slot}_name"] = text_field(_("家属%(n)s 姓名") % {"n": slot}, name_length)
+            self.fields[f"family_{slot}_relation"] = text_field(
                 _("家属%(n)s 关系") % {"n": slot}, relation_length, help_text=_("如：配偶、父亲、女儿")
             )
-            self.fields[f"family_{slot}_phone"] = _text(_("家属%(n)s 电话") % {"n": slot}, 32, **PHONE_NUMBER)
+            self.fields[f"family_{slot}_phone"] = text_field(_("家属%(n)s 电话") % {"n": slot}, 32, attrs=PHONE_NUMBER)
 
     def person_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PERSON_FIELDS]
@@ -229,19 +147,8 @@ class IntakeForm(DetentionFactsForm):
         return self._person_input(self.cleaned_data)
 
     def detention_input(self, facility: Organization) -> services.DetentionInput:
-        data = self.cleaned_data
         return services.DetentionInput(
-            facility=facility,
-            kind=data["kind"],
-            admitted_at=data["admitted_at"],
-            detention_days=data["detention_days"],
-            scheduled_release_at=data["scheduled_release_at"],
-            external_ref=data["external_ref"],
-            decision_number=data["decision_number"],
-            handling_unit=data["handling_unit"],
-            reason=data["reason"],
-            cell=data["cell"],
-            responsible_officer=data["responsible_officer"],
+            facility=facility, **{name: self.cleaned_data[name] for name in self.DETENTION_FIELDS}
         )
 
 
@@ -263,7 +170,7 @@ class ReleaseForm(forms.Form):
 class TransferForm(forms.Form):
     to_facility = forms.ModelChoiceField(label=_("转入拘留所"), queryset=Organization.objects.none())
     moved_at = local_datetime_field(_("转所时间"))
-    note = _text(_("说明"), 255)
+    note = text_field(_("说明"), 255)
 
     def __init__(self, *args, detention: Detention, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -291,8 +198,8 @@ class AssessmentForm(forms.Form):
     screening_result = forms.ChoiceField(
         label=_("纠纷排查结果"), choices=IntakeAssessment.Screening.choices, widget=forms.RadioSelect
     )
-    needs = _area(_("需求"), help_text=_("本人及家庭的帮扶需求"))
-    notes = _area(_("评估说明"))
+    needs = area_field(_("需求"), help_text=_("本人及家庭的帮扶需求"))
+    notes = area_field(_("评估说明"))
 
     @classmethod
     def initial_of(cls, assessment: IntakeAssessment | None) -> dict:
@@ -303,7 +210,7 @@ class AssessmentForm(forms.Form):
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=Document.Kind.choices)
-    title = _text(_("标题"), 128, required=True)
+    title = text_field(_("标题"), 128, required=True)
     file = forms.FileField(
         label=_("文件"),
         help_text=_("PDF、JPEG 或 PNG"),

@@ -13,14 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from accounts.access import current_membership
+from accounts.access import current_membership, staff_facility_id
 from accounts.permissions import requires
 
 from . import imports
 from .imports.applying import IN_PROGRESS
 from .imports.forms import ConfirmForm, UploadForm
 from .models import ImportLog
-from .selectors import staff_facility_id
 
 PAGE_SIZE = 30
 

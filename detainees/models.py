@@ -138,6 +138,21 @@ class Detention(TimeStampedModel):
     # Copied from the assessment (detainees.escalation) so the worklist can order by it without a join.
     escalation_score = models.PositiveSmallIntegerField(_("矛盾激化风险分"), default=0)
 
+    # The facts of a detention as entered at intake and corrected later, in the order the pages show
+    # them: the intake and edit forms, services.update_detention and the detentions API read this list.
+    FACT_FIELDS = (
+        "kind",
+        "external_ref",
+        "decision_number",
+        "handling_unit",
+        "reason",
+        "admitted_at",
+        "detention_days",
+        "scheduled_release_at",
+        "cell",
+        "responsible_officer",
+    )
+
     objects = DetentionQuerySet.as_manager()
 
     class Meta:

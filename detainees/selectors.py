@@ -13,11 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, Expression, F, Field, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThan
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import current_membership
-from accounts.models import CENTRE_ROLES
+# Used below; re-exported until disputes/api and disputes/services import from the new home.
+from accounts.access import staff_facility_id
 from security.fields import lookup_hash_for
 
 from . import identity
@@ -33,14 +32,6 @@ HIGH_RISK_SCORE = 6
 # is still time to settle it or to prepare the hand-over. Defined here, below disputes, so that the
 # worklist's SQL filter and the disputes pages (disputes.selectors.CUSTODY_CLOCK) share one value.
 CUSTODY_CLOCK = timedelta(days=2)
-
-
-def staff_facility_id(user) -> int | None:
-    """The centre whose detentions `user` works on: officers and leaders of a facility, else None."""
-    membership = current_membership(user)
-    if membership is None or membership.role not in CENTRE_ROLES:
-        return None
-    return membership.organization_id
 
 
 def visible_to(user) -> QuerySet[Detention]:
@@ -252,11 +243,6 @@ def custody_clock_running(detention: Detention, *, now: datetime) -> bool:
         and bool(getattr(detention, "open_leads", None))
         and now >= detention.scheduled_release_at - CUSTODY_CLOCK
     )
-
-
-def days_until(moment: datetime, *, now: datetime) -> int:
-    """Calendar days from today to the day of `moment`, local time (0 on the day itself)."""
-    return (timezone.localtime(moment).date() - timezone.localtime(now).date()).days
 
 
 # --- the timeline of one detention ----------------------------------------------------------------------

@@ -303,27 +303,13 @@ def record_intakes(
     return detentions
 
 
-EDITABLE_FIELDS = (
-    "kind",
-    "decision_number",
-    "handling_unit",
-    "reason",
-    "admitted_at",
-    "detention_days",
-    "scheduled_release_at",
-    "cell",
-    "responsible_officer",
-    "external_ref",
-)
-
-
 @transaction.atomic
 def update_detention(detention: Detention, *, changes: dict, acting_user: User | None, now: datetime | None = None):
     """Correct the facts of a detention; the due time follows admission and release changes."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
     require(acting_user, "change_detention", detention.facility_id)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(changes) - set(Detention.FACT_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     for name, value in changes.items():

@@ -22,6 +22,7 @@ from accounts.access import current_membership
 from accounts.permissions import requires
 from audit.models import AccessLog
 from audit.services import record_access
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
 from .access import get_detention_for_user
@@ -30,7 +31,6 @@ from .forms import (
     DetentionEditForm,
     IntakeForm,
     ReleaseForm,
-    add_service_errors,
 )
 from .models import IntakeAssessment
 

@@ -1,6 +1,6 @@
 """Forms of the agreement pages: validation only. disputes.services writes and judges the rules (a
 resolved lead, amounts not negative, paid not above agreed, two signatories); its ValidationErrors come
-back onto the form through detainees.forms.add_service_errors."""
+back onto the form through yaoyao_mediation.form_fields.add_service_errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from yaoyao_mediation.form_fields import DateInput
 
 from .models import Agreement, Signatory
 
@@ -46,7 +47,7 @@ class AgreementForm(forms.Form):
     )
     signed_on = forms.DateField(
         label=Agreement._meta.get_field("signed_on").verbose_name,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         error_messages={"required": _("请填写签订日期")},
     )
 

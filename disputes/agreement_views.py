@@ -12,6 +12,7 @@ Who may do what (DESIGN.md §5), deny by default:
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +29,7 @@ from accounts.access import current_membership, role_required
 from accounts.models import CENTRE_ROLES, Organization, Role
 from audit.models import AccessLog
 from audit.services import record_access
-from detainees.forms import add_service_errors
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
 from .access import get_lead_for_user
@@ -313,10 +314,17 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     # The paginator costs a COUNT; the rows are read here, in one query, not while the template renders.
     page = Paginator(confirmations, CONFIRMATIONS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    link = f"?status={quote(status)}&page="
     return render(
         request,
         "disputes/confirmation_list.html",
-        {"page": page, "status": status, "statuses": JudicialConfirmation.Status.choices},
+        {
+            "page": page,
+            "previous_url": f"{link}{page.previous_page_number()}" if page.has_previous() else None,
+            "next_url": f"{link}{page.next_page_number()}" if page.has_next() else None,
+            "status": status,
+            "statuses": JudicialConfirmation.Status.choices,
+        },
     )
 
 

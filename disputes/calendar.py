@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import staff_facility_id
 from accounts.models import Organization, Role
-from detainees.selectors import staff_facility_id
 
 from .models import MediationSession, Room
 from .selectors import sessions_visible_to

@@ -1,6 +1,6 @@
 """Forms of the lead pages: validation only. The services (disputes.services) hold the rules (amounts not
 negative, paid not above agreed, allowed transitions) and their ValidationErrors come back onto the form
-through detainees.forms.add_service_errors, so each rule has one Chinese message in one place."""
+through yaoyao_mediation.form_fields.add_service_errors, so each rule has one Chinese message in one place."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
-from detainees.forms import PHONE_NUMBER, centre_officers
+from accounts.selectors import centre_officers
+from yaoyao_mediation.form_fields import PHONE_NUMBER, area_field, text_field
 
 from . import services
 from .models import DisputeLead, LeadOutcome, LeadParty, ResolutionPlan
@@ -18,22 +19,6 @@ PARTY_SLOTS = 3
 
 # Partner organizations a plan may ask for: neither a region node nor a detention centre.
 NOT_PARTNER_KINDS = Organization.REGION_KINDS | {Organization.Kind.FACILITY}
-
-
-def _text(label, max_length: int, *, required: bool = False, help_text: str = "", attrs=None) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required,
-        help_text=help_text,
-        widget=forms.TextInput(attrs=attrs) if attrs else None,
-    )
-
-
-def _area(label, *, required: bool = False, help_text: str = "", rows: int = 4) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
-    )
 
 
 def _amount(label, *, help_text: str = "") -> forms.DecimalField:
@@ -65,9 +50,9 @@ def partner_organizations(facility: Organization) -> QuerySet[Organization]:
 
 class LeadForm(forms.Form):
     category = forms.ChoiceField(label=_("纠纷类别"), choices=DisputeLead.Category.choices)
-    summary = _area(_("纠纷概况"), required=True, help_text=_("纠纷起因、经过、双方诉求"))
+    summary = area_field(_("纠纷概况"), required=True, help_text=_("纠纷起因、经过、双方诉求"), rows=4)
     amount_at_stake = _amount(_("涉及金额（元）"), help_text=_("不涉及金额的可不填"))
-    court_case_number = _text(
+    court_case_number = text_field(
         _("法院案号"), _length(DisputeLead, "court_case_number"), help_text=_("如：（2026）浙0281执123号")
     )
     source = forms.ChoiceField(
@@ -128,12 +113,12 @@ def _party_fields(prefix: str = "", *, number: int | None = None) -> dict[str, f
         f"{prefix}side": forms.ChoiceField(
             label=label(_("身份")), choices=LeadParty.Side.choices, initial=LeadParty.Side.COUNTERPARTY
         ),
-        f"{prefix}name": _text(label(_("姓名或名称")), _length(LeadParty, "name"), required=number is None),
-        f"{prefix}relation": _text(
+        f"{prefix}name": text_field(label(_("姓名或名称")), _length(LeadParty, "name"), required=number is None),
+        f"{prefix}relation": text_field(
             label(_("与被拘留人关系")), _length(LeadParty, "relation"), help_text=_("如：债权人、配偶、邻居")
         ),
-        f"{prefix}phone": _text(label(_("联系电话")), 32, attrs=PHONE_NUMBER),
-        f"{prefix}address": _text(label(_("地址")), _length(LeadParty, "address")),
+        f"{prefix}phone": text_field(label(_("联系电话")), 32, attrs=PHONE_NUMBER),
+        f"{prefix}address": text_field(label(_("地址")), _length(LeadParty, "address")),
     }
 
 
@@ -206,8 +191,8 @@ class PlanForm(forms.Form):
 
     SAVE_DRAFT, SUBMIT = "draft", "submit"
 
-    analysis = _area(_("矛盾分析"), required=True, help_text=_("矛盾成因、双方诉求、化解的有利与不利因素"))
-    strategy = _area(_("化解策略"), required=True, help_text=_("化解思路、步骤和时间安排"))
+    analysis = area_field(_("矛盾分析"), required=True, help_text=_("矛盾成因、双方诉求、化解的有利与不利因素"), rows=4)
+    strategy = area_field(_("化解策略"), required=True, help_text=_("化解思路、步骤和时间安排"), rows=4)
     methods = forms.MultipleChoiceField(
         label=_("化解方法"),
         choices=ResolutionPlan.Method.choices,
@@ -245,7 +230,7 @@ class ReviewForm(forms.Form):
         label=_("审批结果"),
         choices=[(APPROVE, _("批准")), (RETURN, _("退回"))],
     )
-    comment = _area(_("审批意见"), help_text=_("退回时必填"), rows=3)
+    comment = area_field(_("审批意见"), help_text=_("退回时必填"), rows=3)
     # The plan revision the leader read on the page (ResolutionPlan.revision).
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -267,11 +252,11 @@ class OutcomeForm(forms.Form):
         choices=[(status.value, status.label) for status in DisputeLead.Status if status in DisputeLead.CLOSED],
         widget=forms.RadioSelect,
     )
-    summary = _area(_("化解情况"), required=True)
+    summary = area_field(_("化解情况"), required=True, rows=4)
     enforcement_settled = forms.BooleanField(label=_("执行和解"), required=False)
     agreed_amount = _amount(_("约定金额（元）"))
     paid_amount = _amount(_("已履行金额（元）"), help_text=_("不能大于约定金额"))
-    court_case_number = _text(
+    court_case_number = text_field(
         _("法院案号"), _length(LeadOutcome, "court_case_number"), help_text=_("不填则沿用线索的法院案号")
     )
     petition_withdrawn = forms.BooleanField(label=_("停访息诉"), required=False)

@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role, User
+from yaoyao_mediation.form_fields import DateInput, TimeInput
 
 from .models import Room, VolunteerProfile
 from .services import WEEKDAY_NAMES
-from .session_forms import DateInput, TimeInput
 
 
 class RoomForm(forms.Form):

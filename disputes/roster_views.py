@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import current_membership, role_required
 from accounts.models import CENTRE_ROLES, Organization, Role
-from detainees.forms import add_service_errors
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
 from .models import Room, VolunteerProfile

@@ -14,10 +14,9 @@ from datetime import datetime
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.access import current_membership
+from accounts.access import current_membership, staff_facility_id
 from accounts.models import CENTRE_ROLES, Role
 from detainees import selectors as detainee_selectors
-from detainees.selectors import staff_facility_id
 
 from .models import DisputeLead, MediationSession, SessionUserObjectPermission
 

@@ -1,5 +1,6 @@
 """Forms of the session pages: validation only. disputes.services books, cancels and records; its
-ValidationErrors come back onto the form through add_service_errors, under the form's own field names."""
+ValidationErrors come back onto the form through yaoyao_mediation.form_fields.add_service_errors, under the
+form's own field names."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CENTRE_ROLES, Membership, Organization, Role, User
-from detainees.forms import add_service_errors as _add_errors
+from yaoyao_mediation.form_fields import DateInput, TimeInput, area_field
 
 from . import services
 from .models import MediationSession, Room
@@ -22,33 +22,6 @@ GUEST_SLOTS = 3
 COURT_ROLES = {Role.COURT_STAFF, Role.COURT_MEDIATOR}
 # The order of the staff list: the centre's own people, its volunteers, then the court.
 GROUP_OF_ROLE = {Role.OFFICER: 0, Role.CENTRE_LEADER: 0, Role.VOLUNTEER: 1}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%H:%M")
-
-
-def _area(label, *, required: bool = False, rows: int = 3, help_text: str = "") -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
-    )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """A service's ValidationError onto the form; `aliases` renames the service's fields to the form's."""
-    if aliases and hasattr(error, "error_dict"):
-        error = ValidationError({aliases.get(name, name): errors for name, errors in error.error_dict.items()})
-    _add_errors(form, error)
 
 
 # --- who may take part ------------------------------------------------------------------------------
@@ -152,7 +125,7 @@ class SessionForm(forms.Form):
         help_text=_("本所民警、名册中的社会监督员、本县（市、区）法院的法官和调解员"),
     )
     topic = forms.CharField(label=_("调解事项"), max_length=255, required=False)
-    override_note = _area(
+    override_note = area_field(
         _("特批说明"),
         help_text=_("调解时间晚于出所时间或体检结论不建议参加调解时，由所领导填写特批理由"),
     )
@@ -181,7 +154,7 @@ class SessionForm(forms.Form):
             )
         for choice in self.choices:
             if choice.is_volunteer:
-                self.fields[self.declaration_name(choice.user)] = _area(
+                self.fields[self.declaration_name(choice.user)] = area_field(
                     _("%(name)s 的利益冲突声明") % {"name": choice.user},
                     rows=2,
                     help_text=_("选择该社会监督员参加时必填：本人与双方当事人无亲属、利害关系等"),
@@ -251,7 +224,7 @@ class ParticipantForm(forms.Form):
     """One more staff member for a scheduled session; a volunteer declares no conflict of interest."""
 
     user = forms.TypedChoiceField(label=_("参加人员"), coerce=int)
-    conflict_declaration = _area(
+    conflict_declaration = area_field(
         _("利益冲突声明"), rows=2, help_text=_("添加社会监督员时必填：本人与双方当事人无亲属、利害关系等")
     )
 
@@ -278,13 +251,13 @@ class ParticipantForm(forms.Form):
 
 
 class ResultForm(forms.Form):
-    minutes = _area(_("调解笔录"), required=True, rows=6)
+    minutes = area_field(_("调解笔录"), required=True, rows=6)
     result = forms.ChoiceField(label=_("调解结果"), choices=[("", _("（请选择）")), *MediationSession.Result.choices])
-    next_steps = _area(_("下一步工作"))
+    next_steps = area_field(_("下一步工作"))
 
 
 class CancelForm(forms.Form):
-    reason = _area(_("取消原因"), required=True, rows=2)
+    reason = area_field(_("取消原因"), required=True, rows=2)
 
 
 class CalendarForm(forms.Form):

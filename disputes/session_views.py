@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import current_membership, role_required, user_role
+from accounts.access import current_membership, role_required, staff_facility_id, user_role
 from accounts.models import CENTRE_ROLES, Role, User
-from detainees.selectors import staff_facility_id
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
 from .access import can_change_session, get_lead_for_user, get_session_for_user
@@ -30,7 +30,7 @@ from .calendar import awaiting_result, build_calendar, upcoming_sessions
 from .court_view import detention_facts
 from .models import DisputeLead, MediationSession, SessionParticipant
 from .selectors import is_sealed_viewer
-from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm, add_service_errors
+from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm
 
 centre_staff = role_required(*CENTRE_ROLES)
 # Everyone who can be in a session: the centre, the court, and those invited to one.

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import role_required, user_role
 from accounts.models import CENTRE_ROLES, Role
 from detainees.access import get_detention_for_user
-from detainees.forms import add_service_errors
-from detainees.selectors import days_until
+from yaoyao_mediation.calendar_days import days_until
+from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
 from .access import get_lead_for_user

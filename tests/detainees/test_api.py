@@ -118,6 +118,11 @@ def test_a_detail_shows_the_detention_with_masked_numbers(client_for, officer_a,
     }
 
 
+def test_the_detail_sends_every_fact_of_the_detention():
+    # Detention.FACT_FIELDS is the one list of a detention's facts; the API's own field order stays.
+    assert set(Detention.FACT_FIELDS) <= set(api.DetentionSerializer.Meta.fields)
+
+
 def test_a_leader_of_the_centre_reads_it_too(client_for, leader_a, detention_a):
     client = client_for(leader_a)
 

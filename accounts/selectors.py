@@ -1,0 +1,22 @@
+"""Read queries of accounts that other apps' forms and pages share."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Organization, Role, User
+
+
+def centre_officers(facility: Organization) -> QuerySet[User]:
+    """The users who may be a detention's responsible officer or a lead's assigned officer: the
+    centre's active officers."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=facility,
+            memberships__role=Role.OFFICER,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
