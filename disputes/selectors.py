@@ -4,7 +4,8 @@
   sessions held in the centre's rooms.
 - Court staff (state): sessions by video with their court or with a participant of their court.
 - Court mediators, volunteers and partner-agency staff: only the sessions they were invited to, through
-  the django-guardian grant written when they were added; they see the sealed view (SEALED_ROLES).
+  the django-guardian grant written when they were added; they see the sealed view
+  (yaoyao_mediation.disclosure: the SEALED and PARTNER audiences).
 """
 
 from __future__ import annotations
@@ -15,15 +16,10 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from accounts.access import current_membership, staff_facility_id
-from accounts.models import CENTRE_ROLES, Role
 from detainees import selectors as detainee_selectors
+from yaoyao_mediation.disclosure import SESSION_LOGISTICS_ONLY, Audience, audience_of
 
 from .models import DisputeLead, MediationSession, SessionUserObjectPermission
-
-# Roles that never see the detention record of a session they join, only its logistics (time, room,
-# the person's name, the dispute): DESIGN.md §5. Agency staff of a state organ see no more here: their
-# detention facts come with the work orders addressed to them (referrals).
-SEALED_ROLES = {Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF}
 
 # The custody clock (a lead still open this long before the scheduled release is flagged) is defined
 # once, in detainees, whose worklist filters on it in SQL; the lead pages use the same value.
@@ -40,10 +36,8 @@ def leads_visible_to(user) -> QuerySet[DisputeLead]:
 
 def sessions_visible_to(user) -> QuerySet[MediationSession]:
     membership = current_membership(user)
-    if membership is None:
-        return MediationSession.objects.none()
-    role = Role(membership.role)
-    if role in CENTRE_ROLES:
+    audience = audience_of(user)
+    if audience == Audience.CENTRE:
         # The sessions of the centre's detentions (after a transfer, the earlier centre's sessions of
         # the person come along), and those held in its own rooms (it keeps its own minutes).
         # Two index scans joined by UNION: an OR across the join to the detention would read every
@@ -52,12 +46,14 @@ def sessions_visible_to(user) -> QuerySet[MediationSession]:
         held_here = MediationSession.objects.filter(facility_id=centre).order_by().values("pk")
         of_its_people = MediationSession.objects.filter(lead__facility_id=centre).order_by().values("pk")
         return MediationSession.objects.filter(pk__in=held_here.union(of_its_people))
-    if role == Role.COURT_STAFF:
+    if audience == Audience.COURT:
         return MediationSession.objects.filter(
             Q(court_id=membership.organization_id)
             | Q(participants__organization_id=membership.organization_id, participants__active=True)
         ).distinct()
-    if role in SEALED_ROLES:
+    if audience in SESSION_LOGISTICS_ONLY:
+        # Agency staff of a state organ see no more here than volunteers: their detention facts come
+        # with the work orders addressed to them (referrals).
         granted = SessionUserObjectPermission.objects.filter(
             user=user, content_object=OuterRef("pk"), permission__codename="view_mediationsession"
         )
@@ -66,8 +62,8 @@ def sessions_visible_to(user) -> QuerySet[MediationSession]:
 
 
 def is_sealed_viewer(user) -> bool:
-    membership = current_membership(user)
-    return membership is not None and Role(membership.role) in SEALED_ROLES
+    """Sees only a session's logistics (yaoyao_mediation.disclosure)."""
+    return audience_of(user) in SESSION_LOGISTICS_ONLY
 
 
 def open_leads_of_detention() -> Subquery:

@@ -22,12 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import current_membership, role_required, staff_facility_id, user_role
 from accounts.models import CENTRE_ROLES, Role, User
+from yaoyao_mediation.disclosure import detention_facts
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
 from .access import can_change_session, get_lead_for_user, get_session_for_user
 from .calendar import awaiting_result, build_calendar, upcoming_sessions
-from .court_view import detention_facts
 from .models import DisputeLead, MediationSession, SessionParticipant
 from .selectors import is_sealed_viewer
 from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm
