@@ -50,8 +50,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from accounts.access import user_role
-from accounts.models import CENTRE_ROLES, Organization, Role, User
-from accounts.permissions import api_permission
+from accounts.models import CENTRE_ROLES, Organization, User
+from accounts.permissions import PERMISSIONS, api_permission
 from detainees.api import CENTRE_STAFF_ONLY, DetentionOfficerSerializer, MaskedPhoneField
 from detainees.models import Detention, Person
 from detainees.selectors import staff_facility_id
@@ -69,7 +69,7 @@ from .models import (
     Room,
     SessionParticipant,
 )
-from .selectors import SEALED_ROLES, is_sealed_viewer, leads_visible_to, sessions_visible_to
+from .selectors import is_sealed_viewer, leads_visible_to, sessions_visible_to
 
 # --- Output: leads -----------------------------------------------------------------------------------
 
@@ -651,7 +651,7 @@ lead_detail = LeadViewSet.as_view({"get": "retrieve"})
 
 # --- Views: sessions -------------------------------------------------------------------------------------
 
-SESSION_READERS = CENTRE_ROLES | {Role.COURT_STAFF} | SEALED_ROLES
+SESSION_READERS = PERMISSIONS["view_sessions"]
 
 
 class CanSeeSessions(permissions.BasePermission):
