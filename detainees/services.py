@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -57,11 +57,11 @@ class DetentionInput:
     responsible_officer: User | None = None
 
 
-def normalize_identity(person: PersonInput, *, today: date | None = None) -> tuple[str, dict]:
+def normalize_identity(person: PersonInput, *, now: datetime | None = None) -> tuple[str, dict]:
     """The document number in its stored form, and what it tells (birth date, sex); ValidationError."""
     kind = Person.IdType
     if person.id_type == kind.RESIDENT_ID:
-        parsed = identity.parse_resident_id(person.id_number, today=today)
+        parsed = identity.parse_resident_id(person.id_number, now=now or timezone.now())
         return parsed.number, {"birth_date": parsed.birth_date, "sex": parsed.sex}
     if person.id_type == kind.HK_MACAU_PERMIT:
         return identity.normalize_hk_macau_permit(person.id_number), {}
@@ -246,7 +246,7 @@ def record_intakes(
             released_at=detention_data.released_at,
             now=now,
         )
-        number, derived = normalize_identity(person_data)
+        number, derived = normalize_identity(person_data, now=now)
         if not person_data.name.strip():
             raise ValidationError({"name": _("请填写姓名")})
         number_hash = lookup_hash_for(Person, "id_number", number)
