@@ -98,8 +98,8 @@ def upsert_person(data: PersonInput) -> tuple[Person, bool]:
         name = (contact.get("name") or "").strip()
         relation = (contact.get("relation") or "").strip()
         phone = (contact.get("phone") or "").strip()
-        # Fix: a person admitted again (or re-imported) brings the same contacts; they were added again
-        # on every intake. One row per name, relation and number (compared through the keyed hash).
+        # A person admitted again (or re-imported) brings the same contacts: one row per name, relation
+        # and number (the number compared through the keyed hash), however often they come.
         if not name:
             continue
         phone_hash = lookup_hash_for(FamilyContact, "phone", phone)
@@ -341,8 +341,8 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
     ):
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": detention.external_ref}})
     apply_due_time(detention)
-    # Fix: the edits were saved unchecked (a kind outside the choices, a cell too long for its column);
-    # the same model validation as at intake.
+    # The same model validation as at intake: an edit must not store a kind outside the choices or a cell
+    # too long for its column.
     detention.full_clean(exclude=["person", "facility", "responsible_officer"])
     detention.save()
     return detention
@@ -399,8 +399,8 @@ def transfer_detention(
         raise ValidationError({"to_facility": _("转入拘留所与当前拘留所相同")})
     if not detention.admitted_at <= moved_at <= now:
         raise ValidationError({"moved_at": _("转所时间应在入所时间与当前时间之间")})
-    # Fix: a transfer dated before the previous one made the chain of movements contradict itself (the
-    # person would leave a centre before arriving there).
+    # The movements form one chain: a transfer dated before the previous one would have the person leave
+    # a centre before arriving there.
     last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
@@ -443,15 +443,13 @@ def complete_assessment(
         raise ValidationError({"risk_level": _("请选择风险等级")})
     if screening_result not in IntakeAssessment.Screening.values:
         raise ValidationError({"screening_result": _("请选择纠纷排查结果")})
-    # Fix: the score was computed from the tags as given, so a tag sent twice counted twice while it
-    # was stored once; score the stored set.
+    # Scored on the set that is stored: a tag sent twice is stored once and must count once.
     risk_tags = sorted(set(risk_tags))
     score, reasons = escalation_score(risk_tags=risk_tags, risk_level=risk_level, screening_result=screening_result)
     assessment, created = IntakeAssessment.objects.update_or_create(
         detention=detention,
-        # Fix: completed_by was overwritten by a correction while completed_at kept the first time, so
-        # the pair named someone who had not completed it then. Both describe the first completion (what
-        # the KPI counts); who corrected it, and when, is in the audit trail.
+        # completed_by and completed_at both describe the first completion (what the KPI counts), so a
+        # correction leaves them alone; who corrected it, and when, is in the audit trail.
         defaults={
             "risk_tags": risk_tags,
             "risk_level": risk_level,
@@ -495,7 +493,8 @@ def record_health_check(
 ) -> tuple[HealthCheck, bool]:
     """Idempotent on the health platform's reference; returns (check, created)."""
     external_ref = external_ref.strip()
-    # Fix: a blank reference was accepted, and every later blank one overwrote that same row.
+    # The reference is the key of the update: a blank one would let every later blank check overwrite
+    # the same row.
     if not external_ref:
         raise ValidationError({"external_ref": _("请填写体检编号")})
     if conclusion not in HealthCheck.Conclusion.values:
