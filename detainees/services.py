@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from security.fields import encrypted_lookup, lookup_hash_for
+from yaoyao_mediation.states import require_transition
 
 from . import identity
 from .deadlines import assessment_due_at
@@ -354,10 +355,9 @@ def release_detention(
 ) -> Detention:
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
-    if detention.status == Detention.Status.RELEASED:
-        if detention.released_at == released_at:
-            return detention  # idempotent: the platform may send the same release twice
-        raise ValidationError(_("此人已出所"), code="already_released")
+    if detention.status == Detention.Status.RELEASED and detention.released_at == released_at:
+        return detention  # idempotent: the platform may send the same release twice
+    require_transition(detention, Detention.Status.RELEASED, message=_("此人已出所"))
     check_detention_times(
         admitted_at=detention.admitted_at,
         scheduled_release_at=detention.scheduled_release_at,
