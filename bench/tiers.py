@@ -273,7 +273,7 @@ def resident_ids(tier: Tier) -> list[tuple[str, date, str]]:
         woman = index in (4, 9)  # about one in six, as among the detained
         sequence = 101 + 2 * index + (1 if woman else 0)  # odd: a man, even: a woman
         first17 = f"{regions[index % len(regions)]}{born:%Y%m%d}{sequence:03d}"
-        parsed = parse_resident_id(first17 + check_character(first17))
+        parsed = parse_resident_id(first17 + check_character(first17), now=datetime.now(UTC))
         numbers.append((parsed.number, parsed.birth_date, parsed.sex))
     return numbers
 

@@ -111,7 +111,7 @@ class IntakeForm(DetentionFactsForm):
                 self.add_error("id_number", _("请填写证件号码，或将证件类型选为“身份不明”"))
             else:
                 try:
-                    services.normalize_identity(self._person_input(cleaned), today=timezone.localdate())
+                    services.normalize_identity(self._person_input(cleaned), now=timezone.now())
                 except ValidationError as error:
                     field = "unknown_identity_description" if error.code == "unknown_description" else "id_number"
                     self.add_error(field, error.messages)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -46,8 +47,9 @@ class ResidentId:
     sex: str  # "M" or "F"
 
 
-def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
-    """Validate a resident ID number (18 digits, or the old 15) and derive birth date and sex."""
+def parse_resident_id(raw: str, *, now: datetime) -> ResidentId:
+    """Validate a resident ID number (18 digits, or the old 15) and derive birth date and sex. A birth
+    date after the local date of `now` (the caller's clock, like every other time check) is invalid."""
     number = normalize_document_number(raw)
     if OLD_RESIDENT_ID.match(number):
         first17 = number[:6] + "19" + number[6:]
@@ -60,7 +62,7 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号码中的出生日期无效"), code="birth_date") from None
-    if birth > (today or date.today()) or birth.year < 1900:
+    if birth > timezone.localdate(now) or birth.year < 1900:
         raise ValidationError(_("身份证号码中的出生日期无效"), code="birth_date")
     return ResidentId(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 

@@ -110,6 +110,13 @@ class Detention(TimeStampedModel):
         IN_CUSTODY = "in_custody", _("在所")
         RELEASED = "released", _("已出所")
 
+    # A release is final (a person detained again is a new detention); a transfer moves the person
+    # between centres inside "in custody" and is not a change of status.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.IN_CUSTODY: frozenset({Status.RELEASED}),
+        Status.RELEASED: frozenset(),
+    }
+
     person = models.ForeignKey(Person, verbose_name=_("被拘留人"), on_delete=models.PROTECT, related_name="detentions")
     facility = models.ForeignKey(
         Organization,
@@ -330,6 +337,21 @@ class ImportLog(TimeStampedModel):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
         DISCARDED = "discarded", _("已放弃")
+
+    # A log starts "checked" and the dry run writes its result into it (checked → checked). An upload
+    # waits there for the user: confirmed (queued, for a worker) or discarded. A push or a command is
+    # applied at once (checked → running). A worker's claim takes queued → running, and running →
+    # running when its task is delivered again; a file whose rows changed since the dry run goes back
+    # to checked for the user to decide again. The moves in conditional UPDATEs (imports/applying.py:
+    # confirm, discard, the claim) are enforced by their status filter; the others by require_transition.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.CHECKED: frozenset({Status.CHECKED, Status.QUEUED, Status.RUNNING, Status.FAILED, Status.DISCARDED}),
+        Status.QUEUED: frozenset({Status.RUNNING, Status.CHECKED}),
+        Status.RUNNING: frozenset({Status.RUNNING, Status.DONE, Status.FAILED, Status.CHECKED}),
+        Status.DONE: frozenset(),
+        Status.FAILED: frozenset(),
+        Status.DISCARDED: frozenset(),
+    }
 
     kind = models.CharField(_("导入类型"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices)

@@ -228,7 +228,7 @@ def search(
     hashes = {lookup_hash_for(Person, "id_number", text)}
     with contextlib.suppress(ValidationError):
         # An old 15-digit card is stored in its 18-digit form.
-        hashes.add(lookup_hash_for(Person, "id_number", identity.parse_resident_id(text).number))
+        hashes.add(lookup_hash_for(Person, "id_number", identity.parse_resident_id(text, now=timezone.now()).number))
     hashes.discard("")
     if hashes:
         condition |= Q(person__id_number_hash__in=hashes)

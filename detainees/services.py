@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import require
 from security.fields import encrypted_lookup, lookup_hash_for
+from yaoyao_mediation.states import require_transition
 
 from . import identity
 from .deadlines import assessment_due_at
@@ -57,11 +58,11 @@ class DetentionInput:
     responsible_officer: User | None = None
 
 
-def normalize_identity(person: PersonInput, *, today: date | None = None) -> tuple[str, dict]:
+def normalize_identity(person: PersonInput, *, now: datetime | None = None) -> tuple[str, dict]:
     """The document number in its stored form, and what it tells (birth date, sex); ValidationError."""
     kind = Person.IdType
     if person.id_type == kind.RESIDENT_ID:
-        parsed = identity.parse_resident_id(person.id_number, today=today)
+        parsed = identity.parse_resident_id(person.id_number, now=now or timezone.now())
         return parsed.number, {"birth_date": parsed.birth_date, "sex": parsed.sex}
     if person.id_type == kind.HK_MACAU_PERMIT:
         return identity.normalize_hk_macau_permit(person.id_number), {}
@@ -98,8 +99,8 @@ def upsert_person(data: PersonInput) -> tuple[Person, bool]:
         name = (contact.get("name") or "").strip()
         relation = (contact.get("relation") or "").strip()
         phone = (contact.get("phone") or "").strip()
-        # Fix: a person admitted again (or re-imported) brings the same contacts; they were added again
-        # on every intake. One row per name, relation and number (compared through the keyed hash).
+        # A person admitted again (or re-imported) brings the same contacts: one row per name, relation
+        # and number (the number compared through the keyed hash), however often they come.
         if not name:
             continue
         phone_hash = lookup_hash_for(FamilyContact, "phone", phone)
@@ -249,7 +250,7 @@ def record_intakes(
             released_at=detention_data.released_at,
             now=now,
         )
-        number, derived = normalize_identity(person_data)
+        number, derived = normalize_identity(person_data, now=now)
         if not person_data.name.strip():
             raise ValidationError({"name": _("请填写姓名")})
         number_hash = lookup_hash_for(Person, "id_number", number)
@@ -331,8 +332,8 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
     ):
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": detention.external_ref}})
     apply_due_time(detention)
-    # Fix: the edits were saved unchecked (a kind outside the choices, a cell too long for its column);
-    # the same model validation as at intake.
+    # The same model validation as at intake: an edit must not store a kind outside the choices or a cell
+    # too long for its column.
     detention.full_clean(exclude=["person", "facility", "responsible_officer"])
     detention.save()
     return detention
@@ -345,10 +346,9 @@ def release_detention(
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
     require(acting_user, "change_detention", detention.facility_id)
-    if detention.status == Detention.Status.RELEASED:
-        if detention.released_at == released_at:
-            return detention  # idempotent: the platform may send the same release twice
-        raise ValidationError(_("此人已出所"), code="already_released")
+    if detention.status == Detention.Status.RELEASED and detention.released_at == released_at:
+        return detention  # idempotent: the platform may send the same release twice
+    require_transition(detention, Detention.Status.RELEASED, message=_("此人已出所"))
     check_detention_times(
         admitted_at=detention.admitted_at,
         scheduled_release_at=detention.scheduled_release_at,
@@ -386,8 +386,8 @@ def transfer_detention(
         raise ValidationError({"to_facility": _("转入拘留所与当前拘留所相同")})
     if not detention.admitted_at <= moved_at <= now:
         raise ValidationError({"moved_at": _("转所时间应在入所时间与当前时间之间")})
-    # Fix: a transfer dated before the previous one made the chain of movements contradict itself (the
-    # person would leave a centre before arriving there).
+    # The movements form one chain: a transfer dated before the previous one would have the person leave
+    # a centre before arriving there.
     last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
@@ -429,15 +429,13 @@ def complete_assessment(
         raise ValidationError({"risk_level": _("请选择风险等级")})
     if screening_result not in IntakeAssessment.Screening.values:
         raise ValidationError({"screening_result": _("请选择纠纷排查结果")})
-    # Fix: the score was computed from the tags as given, so a tag sent twice counted twice while it
-    # was stored once; score the stored set.
+    # Scored on the set that is stored: a tag sent twice is stored once and must count once.
     risk_tags = sorted(set(risk_tags))
     score, reasons = escalation_score(risk_tags=risk_tags, risk_level=risk_level, screening_result=screening_result)
     assessment, created = IntakeAssessment.objects.update_or_create(
         detention=detention,
-        # Fix: completed_by was overwritten by a correction while completed_at kept the first time, so
-        # the pair named someone who had not completed it then. Both describe the first completion (what
-        # the KPI counts); who corrected it, and when, is in the audit trail.
+        # completed_by and completed_at both describe the first completion (what the KPI counts), so a
+        # correction leaves them alone; who corrected it, and when, is in the audit trail.
         defaults={
             "risk_tags": risk_tags,
             "risk_level": risk_level,
@@ -481,7 +479,8 @@ def record_health_check(
 ) -> tuple[HealthCheck, bool]:
     """Idempotent on the health platform's reference; returns (check, created)."""
     external_ref = external_ref.strip()
-    # Fix: a blank reference was accepted, and every later blank one overwrote that same row.
+    # The reference is the key of the update: a blank one would let every later blank check overwrite
+    # the same row.
     if not external_ref:
         raise ValidationError({"external_ref": _("请填写体检编号")})
     if conclusion not in HealthCheck.Conclusion.values:

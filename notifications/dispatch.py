@@ -5,6 +5,11 @@ commit, by `manage.py dispatch_notifications`, and by tests with an injected `no
 dispatchers may run at once: each row is claimed by one conditional UPDATE, and whoever's UPDATE
 changed no row lost the race and skips it. A failure is never retried by a Celery countdown or ETA
 (DESIGN.md §4): the row gets a later next_attempt_at and a later sweep picks it up.
+
+Every status move here is one of Delivery.TRANSITIONS, made by a conditional UPDATE whose status filter
+is the move's "from" side: the database enforces the table, for a whole batch in one statement, so the
+sweep does not load and check rows one by one (yaoyao_mediation.states.require_transition is for moves
+made on a loaded object).
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ def dispatch_due(now: datetime, limit: int = 100) -> dict[str, int]:
     )
     outcomes: Counter[str] = Counter()
     for pk in list(due):
-        # claimed_at is the real time of this claim, not the batch's `now`: a batch of slow endpoints
-        # can outlast the claim timeout, and release_stale_claims must not take a row mid-send.
+        # pending → sending. claimed_at is the real time of this claim, not the batch's `now`: a batch of
+        # slow endpoints can outlast the claim timeout, and release_stale_claims must not take a row
+        # mid-send.
         claimed = Delivery.objects.filter(pk=pk, status=Status.PENDING, next_attempt_at__lte=now).update(
             status=Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
@@ -80,8 +86,8 @@ def _attempt(pk: int, now: datetime) -> str:
 
 
 def _finish(delivery: Delivery, **fields) -> None:
-    # Still ours only while it is "sending" with our attempt number: a claim released as stale (and
-    # perhaps claimed again) is no longer ours to record.
+    # sending → sent, pending (a retry) or failed. Still ours only while it is "sending" with our attempt
+    # number: a claim released as stale (and perhaps claimed again) is no longer ours to record.
     mine = Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, attempts=delivery.attempts)
     if not mine.update(**fields):
         logger.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
@@ -93,6 +99,7 @@ def release_stale_claims(now: datetime) -> int:
     cutoff = now - timedelta(seconds=settings.NOTIFICATION_CLAIM_TIMEOUT_SECONDS)
     stale = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     error = "the worker stopped during the attempt"
+    # sending → failed after the last attempt, sending → pending otherwise.
     failed = stale.filter(attempts__gte=F("max_attempts")).update(status=Status.FAILED, last_error=error)
     released = stale.filter(attempts__lt=F("max_attempts")).update(
         status=Status.PENDING, next_attempt_at=now, last_error=error

@@ -116,6 +116,14 @@ class Delivery(models.Model):
     # pending → sending (claimed by one dispatcher: a conditional UPDATE) → sent, or back to pending
     # with a later next_attempt_at, or failed after the last attempt. A claim left by a dead worker
     # goes back to pending (dispatch.release_stale_claims); an administrator may retry a failed row.
+    # Every move is one conditional UPDATE whose status filter is the "from" side of this table, so the
+    # database enforces it for many rows at once; the sweep does not check rows one by one in Python.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PENDING: frozenset({Status.SENDING}),
+        Status.SENDING: frozenset({Status.SENT, Status.PENDING, Status.FAILED}),
+        Status.SENT: frozenset(),
+        Status.FAILED: frozenset({Status.PENDING}),
+    }
 
     kind = models.CharField(_("事件类型"), max_length=64)
     channel = models.CharField(

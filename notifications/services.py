@@ -114,6 +114,8 @@ def mark_all_read(*, acting_user: User) -> int:
 @transaction.atomic
 def retry_delivery(delivery: Delivery, *, acting_user: User) -> bool:
     """Give a failed delivery a fresh set of attempts, due now. False when it was no longer failed."""
+    # failed → pending (Delivery.TRANSITIONS), enforced by the status filter: two administrators
+    # retrying at once give one fresh start.
     retried = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.FAILED).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
     )

@@ -80,3 +80,21 @@ def test_it_loads_demo_cases_with_a_booked_session_once(debug_on):
     assert session.lead.plan.status == "approved"
     assert {p.user.username for p in session.participants.all()} == {"yy_officer", "yy_volunteer"}
     assert VolunteerProfile.objects.get().user.username == "yy_volunteer"
+
+
+def test_the_rooms_are_made_through_the_service_by_each_centre_s_leader(debug_on, monkeypatch):
+    from demo.management.commands import seed_demo
+
+    calls = []
+
+    def save_room(facility, **kwargs):
+        calls.append((facility.code, kwargs["acting_user"].username))
+        return real_save_room(facility, **kwargs)
+
+    real_save_room = seed_demo.save_room
+    monkeypatch.setattr(seed_demo, "save_room", save_room)
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert Room.objects.count() == len(calls) == 4
+    assert set(calls) == {("330281-JLS", "yy_leader"), ("330282-JLS", "cx_leader")}

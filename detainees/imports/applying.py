@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import require
 from audit.context import acting
+from yaoyao_mediation.states import require_transition
 
 from ..models import ImportLog
 from .parsing import ImportFileError, json_rows, read_rows
@@ -138,12 +139,12 @@ def execute(
         not only_valid or (accepted_invalid is not None and checked.invalid > accepted_invalid)
     )
     if dry_run or rejected:
-        log.status = ImportLog.Status.CHECKED if dry_run else rejected_status
+        _move(log, ImportLog.Status.CHECKED if dry_run else rejected_status)
         if rejected and rejected_status == ImportLog.Status.CHECKED:
             log.only_valid_rows = False
         log.save()
         return log
-    log.status = ImportLog.Status.RUNNING
+    _move(log, ImportLog.Status.RUNNING)
     log.save()
 
     def progress(totals: Totals) -> None:
@@ -158,14 +159,14 @@ def execute(
         logger.exception("import %s failed", log.pk)
         message = error.message if isinstance(error, ImportFileError) else _("导入过程中出错，请联系系统管理员")
         log.refresh_from_db(fields=["processed_rows"])
-        log.status = ImportLog.Status.FAILED
+        _move(log, ImportLog.Status.FAILED)
         log.errors = [*log.errors, {"row": None, "field": "", "message": message}]
         log.finished_at = timezone.now()
         log.save()
         _delete_file(log)
         return log
     applied.write_to(log)
-    log.status = ImportLog.Status.DONE
+    _move(log, ImportLog.Status.DONE)
     log.processed_rows = applied.total
     log.finished_at = timezone.now()
     log.save()
@@ -173,8 +174,15 @@ def execute(
     return log
 
 
+def _move(log: ImportLog, status: str) -> None:
+    """The log's own moves in this process, checked against ImportLog.TRANSITIONS. (The moves made by
+    a conditional UPDATE below are enforced by its status filter instead.)"""
+    require_transition(log, status)
+    log.status = status
+
+
 def _file_failed(log: ImportLog, message: str) -> ImportLog:
-    log.status = ImportLog.Status.FAILED
+    _move(log, ImportLog.Status.FAILED)
     log.errors = [{"row": None, "field": "", "message": message}]
     log.finished_at = timezone.now()
     log.save()
@@ -232,6 +240,7 @@ def confirm_import(log: ImportLog, *, only_valid: bool) -> ImportLog:
     small, else queued for a worker. ValidationError when that is not possible."""
     if log.invalid_count and not only_valid:
         raise ValidationError(_("文件中有无效行：请修改文件后重新上传，或选择“仅导入有效行”"))
+    # checked → queued (ImportLog.TRANSITIONS), enforced by the status filter: one confirmation wins.
     claimed = (
         ImportLog.objects.filter(pk=log.pk, status=ImportLog.Status.CHECKED, source=ImportLog.Source.UPLOAD)
         .exclude(stored_file="")
@@ -247,6 +256,7 @@ def confirm_import(log: ImportLog, *, only_valid: bool) -> ImportLog:
         tasks.apply_import.delay(log.pk)
     except Exception as error:  # the broker is down: nothing is lost, the user may try again
         logger.warning("could not queue import %s: %s", log.pk, error)
+        # queued → checked: back to the user, only if no worker claimed it meanwhile.
         ImportLog.objects.filter(pk=log.pk, status=ImportLog.Status.QUEUED).update(status=ImportLog.Status.CHECKED)
         raise ValidationError(_("后台任务队列暂时不可用，请稍后再试")) from None
     log.refresh_from_db()
@@ -256,6 +266,7 @@ def confirm_import(log: ImportLog, *, only_valid: bool) -> ImportLog:
 def apply_import(import_id: int, *, now: datetime | None = None) -> ImportLog:
     """Re-check a confirmed upload and apply it: the body of the Celery task, and of the confirmation
     of a small file. Runs again from the start when its task is delivered again (a worker died)."""
+    # queued → running, or running → running for a task delivered again (ImportLog.TRANSITIONS).
     claimed = ImportLog.objects.filter(
         pk=import_id, status__in=[ImportLog.Status.QUEUED, ImportLog.Status.RUNNING]
     ).update(status=ImportLog.Status.RUNNING, processed_rows=0, updated_at=timezone.now())
@@ -277,6 +288,7 @@ def apply_import(import_id: int, *, now: datetime | None = None) -> ImportLog:
 
 def discard_import(log: ImportLog) -> bool:
     """The user gives up a checked upload; its file is deleted. False when it was no longer waiting."""
+    # checked → discarded (ImportLog.TRANSITIONS), enforced by the status filter.
     discarded = ImportLog.objects.filter(pk=log.pk, status=ImportLog.Status.CHECKED).update(
         status=ImportLog.Status.DISCARDED, finished_at=timezone.now(), updated_at=timezone.now()
     )

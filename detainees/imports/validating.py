@@ -255,9 +255,9 @@ class RowReader:
             self.fail(key, message)
         return value
 
-    def resident_id(self, key: str, *, today: date) -> tuple[str, str]:
+    def resident_id(self, key: str, *, now: datetime) -> tuple[str, str]:
         """(the 18-character number, its lookup hash), or ("", "") with an error."""
-        parsed = self.convert(key, lambda value: identity.parse_resident_id(str(value), today=today))
+        parsed = self.convert(key, lambda value: identity.parse_resident_id(str(value), now=now))
         if parsed is None:
             return "", ""
         return parsed.number, lookup_hash_for(Person, "id_number", parsed.number)
@@ -346,7 +346,7 @@ class DetentionImport:
                 "cell",
             )
         }
-        number, id_hash = read.resident_id("id_number", today=timezone.localdate(now))
+        number, id_hash = read.resident_id("id_number", now=now)
         kind = read.choice("kind", DETENTION_KINDS, _("应为“行政拘留”或“司法拘留”"))
         admitted_at = read.convert("admitted_at", parse_time)
         days = read.convert("days", parse_days)
@@ -611,7 +611,7 @@ class HealthCheckImport:
         texts = {
             key: read.text(key) for key in ("external_ref", "detention_ref", "findings", "history", "mental_state")
         }
-        _number, id_hash = read.resident_id("id_number", today=timezone.localdate(now))
+        _number, id_hash = read.resident_id("id_number", now=now)
         checked_at = read.convert("checked_at", parse_time)
         conclusion = read.choice("conclusion", CONCLUSIONS, _("应为“适宜”“暂缓”或“不宜参加调解”"))
         if checked_at is not None and checked_at > now + self.CLOCK_SKEW:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0006_fill_system_admin_lockout_permissions'),
         ('detainees', '0002_detentions_api_index'),
-        ('disputes', '0007_lead_facility'),
+        ('disputes', '0007_require_lead_facility'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -29,8 +30,11 @@ def reference_check_character(first17: str) -> str:
     return "X" if value == 10 else str(value)
 
 
-def parse(number: str, today: date = date(2026, 3, 10)):
-    return identity.parse_resident_id(number, today=today)
+FIXED_NOW = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def parse(number: str, now: datetime = FIXED_NOW):
+    return identity.parse_resident_id(number, now=now)
 
 
 @pytest.mark.parametrize("number", VALID_NUMBERS)
@@ -96,6 +100,13 @@ def test_it_rejects_an_impossible_birth_date_even_with_the_right_check_character
 def test_it_accepts_a_birth_on_the_day_itself():
     first17 = "11010520260310002"
     assert parse(first17 + reference_check_character(first17)).birth_date == date(2026, 3, 10)
+
+
+def test_a_birth_date_is_checked_against_the_local_date_of_now_not_the_utc_one():
+    # 00:30 on 10 March in Zhejiang is still 9 March in UTC: a child born on the 10th is already born.
+    first17 = "11010520260310002"
+    just_after_midnight = datetime(2026, 3, 9, 16, 30, tzinfo=UTC)
+    assert parse(first17 + reference_check_character(first17), now=just_after_midnight).birth_date == date(2026, 3, 10)
 
 
 @pytest.mark.parametrize("spelling", [STANDARD_SAMPLE, STANDARD_SAMPLE.lower()])

@@ -123,9 +123,7 @@ def test_the_migration_starts_each_sequence_after_the_highest_number_given(resol
     agreement = save(resolved(1), officer_a)
     Agreement.objects.filter(pk=agreement.pk).update(number=A_2026.format(7))
     AgreementSequence.objects.all().delete()
-    migration = importlib.import_module(
-        "disputes.migrations.0005_confirmation_history_volunteer_per_centre_plan_revision"
-    )
+    migration = importlib.import_module("disputes.migrations.0005_fill_agreement_sequences")
 
     migration.seed_sequences(apps, None)
 

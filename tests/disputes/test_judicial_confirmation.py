@@ -337,7 +337,7 @@ def test_the_migration_gives_a_refused_request_the_revision_it_was_made_for(
     save(resolved_lead, officer_a, terms="一、修改后的条款。")  # revision 2, after the refusal
     pending = services.request_judicial_confirmation(requested.agreement, court=orgs.court, acting_user=officer_a)
     JudicialConfirmation.objects.update(agreement_revision=1)  # what the column's default gave them
-    migration = importlib.import_module("disputes.migrations.0006_confirmation_agreement_revision")
+    migration = importlib.import_module("disputes.migrations.0006_fill_confirmation_agreement_revisions")
 
     migration.from_the_agreement(apps, None)
 
