@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, Expression, F, Field, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # Used below; re-exported until disputes/api and disputes/services import from the new home.
