@@ -77,6 +77,7 @@ COPY referrals ./referrals
 COPY followups ./followups
 COPY metrics ./metrics
 COPY portal ./portal
+COPY casework ./casework
 COPY demo ./demo
 COPY templates ./templates
 COPY static ./static

@@ -75,7 +75,7 @@ def can(user, permission: str, organization: Organization | int | None = None) -
     """True when the user's role holds `permission` and, if an organization is given, the user works
     there (a supervisor: anywhere below their region)."""
     roles = PERMISSIONS[permission]  # a KeyError for a misspelt name, on purpose
-    membership = current_membership(user)
+    membership = current_membership(user) if user is not None else None
     if membership is None or Role(membership.role) not in roles:
         return False
     organization_id = _organization_id(organization)

@@ -49,8 +49,6 @@ centre_staff = role_required(*CENTRE_ROLES)
 agreement_readers = role_required(*CENTRE_ROLES, Role.COURT_STAFF)
 
 RESOLVED = {DisputeLead.Status.RESOLVED, DisputeLead.Status.PARTLY_RESOLVED}
-# While a court examines the agreement, or once it has confirmed it, the text must stay as it was sent.
-FROZEN = {JudicialConfirmation.Status.REQUESTED, JudicialConfirmation.Status.CONFIRMED}
 CONFIRMATIONS_PER_PAGE = 50
 
 
@@ -152,10 +150,12 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
     agreement = Agreement.objects.filter(lead=lead).first()
     confirmation = agreement.judicial_confirmation if agreement else None
+    # Agreement.is_frozen: a court examines the text, or has confirmed it.
+    frozen = agreement is not None and agreement.is_frozen
     refusal = ""
     if lead.status not in RESOLVED:
         refusal = _("只有已化解或部分化解的线索可以制作调解协议书")
-    elif confirmation is not None and confirmation.status in FROZEN:
+    elif frozen:
         refusal = _("该协议书已申请司法确认（%(status)s），不能再修改") % {"status": confirmation.get_status_display()}
 
     if request.method == "POST":
@@ -193,7 +193,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = AgreementForm(initial=_initial_agreement(lead, agreement))
         formset = SignatoryFormSet(initial=_initial_signatories(lead, agreement, request.user), prefix="signatories")
 
-    can_request = agreement is not None and (confirmation is None or confirmation.status not in FROZEN)
+    can_request = agreement is not None and not frozen
     return render(
         request,
         "disputes/agreement_edit.html",

@@ -95,7 +95,8 @@ class DisputeLead(TimeStampedModel):
     RiskLevel = IntakeAssessment.RiskLevel
 
     CLOSED = frozenset({Status.RESOLVED, Status.PARTLY_RESOLVED, Status.UNRESOLVED, Status.WITHDRAWN})
-    # The one table of allowed moves; disputes.services checks it inside the locked transaction.
+    # The one table of allowed moves; disputes.services checks it inside the locked transaction
+    # (yaoyao_mediation.states.require_transition), as for every stateful model here.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.OPEN: frozenset({Status.PLANNING, Status.WITHDRAWN}),
         Status.PLANNING: frozenset({Status.MEDIATING, Status.WITHDRAWN}),
@@ -158,9 +159,6 @@ class DisputeLead(TimeStampedModel):
     @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED
-
-    def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
 
 
 @track()
@@ -227,6 +225,16 @@ class ResolutionPlan(TimeStampedModel):
         SUBMITTED = "submitted", _("待审批")
         APPROVED = "approved", _("已批准")
         RETURNED = "returned", _("已退回")
+
+    # Saving the text moves the plan to draft or to submitted whatever its state: a draft is not what the
+    # leaders were asked to approve, so it withdraws a submitted or approved plan from review. Only a
+    # submitted plan is approved or returned. (Saving again in the same state is no move.)
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.DRAFT: frozenset({Status.SUBMITTED}),
+        Status.SUBMITTED: frozenset({Status.DRAFT, Status.APPROVED, Status.RETURNED}),
+        Status.APPROVED: frozenset({Status.DRAFT, Status.SUBMITTED}),
+        Status.RETURNED: frozenset({Status.DRAFT, Status.SUBMITTED}),
+    }
 
     lead = models.OneToOneField(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.CASCADE, related_name="plan")
     analysis = models.TextField(_("矛盾分析"))
@@ -364,6 +372,14 @@ class MediationSession(TimeStampedModel):
         SCHEDULED = "scheduled", _("已安排")
         HELD = "held", _("已举行")
         CANCELLED = "cancelled", _("已取消")
+
+    # A booked session is held (its result recorded; recording it again is no move) or cancelled; a
+    # cancelled one is over, and a held one can no longer be cancelled.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.SCHEDULED: frozenset({Status.HELD, Status.CANCELLED}),
+        Status.HELD: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
 
     class Result(models.TextChoices):
         AGREED = "agreed", _("达成一致")
@@ -565,6 +581,19 @@ class Agreement(TimeStampedModel):
         centre asks again)."""
         return self.judicial_confirmations.select_related("court").order_by("-requested_at", "-pk").first()
 
+    @property
+    def active_confirmation(self) -> JudicialConfirmation | None:
+        """The request for judicial confirmation that is pending or granted, if any: at most one
+        (confirmation_one_open_per_agreement), whatever refused requests stand beside it."""
+        return self.judicial_confirmations.exclude(status=JudicialConfirmation.Status.REFUSED).first()
+
+    @property
+    def is_frozen(self) -> bool:
+        """The court confirms the text it was sent: while a request for judicial confirmation is open,
+        or once the court has granted it, the agreement may not change and no second court is asked.
+        A refusal frees it again: the centre may correct the text and ask anew."""
+        return self.active_confirmation is not None
+
 
 class AgreementSequence(models.Model):
     """The last agreement number handed out per centre and year. Numbers are never derived from a
@@ -602,6 +631,13 @@ class JudicialConfirmation(TimeStampedModel):
         REQUESTED = "requested", _("已申请")
         CONFIRMED = "confirmed", _("已确认")
         REFUSED = "refused", _("不予确认")
+
+    # The court answers a request once. After a refusal the centre asks again with a new request.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.REQUESTED: frozenset({Status.CONFIRMED, Status.REFUSED}),
+        Status.CONFIRMED: frozenset(),
+        Status.REFUSED: frozenset(),
+    }
 
     # A refused request stays on record when the centre asks again: at most one request per agreement
     # that is not refused (the constraint below settles two requests racing).

@@ -1,7 +1,7 @@
 """Mediation sessions: booking one for a lead, the list of sessions, a session's page (for the centre,
-for the court with court_view's detention facts and no override, sealed for volunteers, court mediators
-and agency staff), its result, its cancellation, one more participant, and the centre's room calendar
-(DESIGN.md §3, §5).
+for the court with the court's detention facts and no override, sealed for volunteers, court mediators
+and agency staff: yaoyao_mediation.disclosure), its result, its cancellation, one more participant,
+and the centre's room calendar (DESIGN.md §3, §5).
 
 Every change is a POST to a service of disputes.services; a refused one comes back as a form error with
 the input kept and nothing saved.
@@ -128,7 +128,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> HttpResponse:
     """The full page, for the centre's staff (with its forms) and the court (read only).
 
-    Both see the detention through court_view.detention_facts, the court's whitelist, which is also its
+    Both see the detention through disclosure.detention_facts, the court's whitelist, which is also its
     API's; only the centre sees the leader's override. The page is a fixed number of queries:
     `session` has passed the access check, and what the template reads is fetched here at once,
     never lazily while it renders."""

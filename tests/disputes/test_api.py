@@ -694,7 +694,7 @@ def test_a_booking_that_loses_the_race_at_the_constraint_is_409_too(
     client_for, officer_a, session_booked, other_person_lead, rooms, monkeypatch
 ):
     # Two requests that both passed the pre-checks: the second is stopped by the exclusion constraint.
-    monkeypatch.setattr(services, "_check_free", lambda *args, **kwargs: None)
+    monkeypatch.setattr(services.sessions, "_check_free", lambda *args, **kwargs: None)
     before = session_counts()
 
     response = post(client_for(officer_a), SESSIONS, session_payload(other_person_lead, rooms["one"]))

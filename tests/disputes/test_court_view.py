@@ -1,6 +1,6 @@
 """What court staff see of a session addressed to their court (DESIGN.md §5): the session and the detention
 facts needed for the case (kind, admission, release), on the page and in the API alike, from the one
-whitelist of disputes.court_view; never the decision, the offence, the handling unit, the cell, health
+whitelist of yaoyao_mediation.disclosure; never the decision, the offence, the handling unit, the cell, health
 data or the leader's override. Marker strings are planted in each; the centre's staff, who see them,
 show that the tests can fail."""
 
@@ -13,9 +13,11 @@ import time_machine
 
 from detainees import services as detainee_services
 from disputes import services
-from disputes.court_view import COURT_DETENTION_FIELDS, DetentionFacts
+from yaoyao_mediation.disclosure import DETENTION, Audience, DetentionFacts
 
 from .conftest import FIXED_NOW, SESSION_END, SESSION_START, local
+
+COURT_DETENTION_FIELDS = DETENTION[Audience.COURT]
 
 pytestmark = pytest.mark.django_db
 

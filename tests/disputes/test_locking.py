@@ -23,7 +23,7 @@ PAUSE = 0.5
 def test_closing_a_lead_while_its_session_is_cancelled(session_booked, officer_a, officer_a2, monkeypatch):
     """Officer 1 records the outcome (locks the lead, then the lead's sessions to cancel those ahead);
     officer 2 cancels the session at the same moment. Officer 1 pauses right after taking the lead."""
-    pause_in(monkeypatch, services, "_require_centre_staff", "outcome")
+    pause_in(monkeypatch, services.leads, "require", "outcome")
     before = session_booked.starts_at - timedelta(days=1)
 
     outcomes = race(
@@ -96,7 +96,7 @@ def transfer_of(session, orgs, officer, moved_at):
 def test_closing_a_lead_while_the_person_is_transferred(session_booked, officer_a, orgs, monkeypatch):
     """The outcome locks the lead and pauses; the transfer locks the detention and cancels the sessions
     ahead. Both are served."""
-    pause_in(monkeypatch, services, "_require_centre_staff", "outcome")
+    pause_in(monkeypatch, services.leads, "require", "outcome")
     moment = session_booked.starts_at - timedelta(days=1)
 
     outcomes = race(
