@@ -109,10 +109,17 @@ def _declare(view: Callable, rule: str) -> Callable:
     return view
 
 
-def requires(permission: str) -> Callable:
+def requires(permission: str, *, change: str | None = None) -> Callable:
     """View decorator: anonymous users go to the sign-in page; a user whose role lacks the permission
-    gets 403. Object-level checks (which centre) follow in the view's get_<thing>_for_user."""
+    gets 403. Object-level checks (which centre) follow in the view's get_<thing>_for_user.
+
+    `change` names the permission the view's object needs to be changed, where a role may reach the
+    page (and see the object) without it: a leader's decision on a plan an officer can read. The view
+    asks it after finding the object, so what is unseen stays 404 and what is seen but not theirs to
+    change is 403; it is recorded here so that the access test expects exactly that."""
     PERMISSIONS[permission]  # fail at import time for a misspelt name
+    if change is not None:
+        PERMISSIONS[change]
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -123,6 +130,7 @@ def requires(permission: str) -> Callable:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapped.change_rule = change
         return _declare(wrapped, permission)
 
     return decorator

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from accounts.access import user_role
-from accounts.models import CENTRE_ROLES
+from accounts.permissions import can
 
 from .models import Detention
 from .selectors import visible_to
@@ -17,6 +16,6 @@ def get_detention_for_user(user, pk: int, *, write: bool = False) -> Detention:
         detention = visible_to(user).select_related("person", "facility", "responsible_officer").get(pk=pk)
     except Detention.DoesNotExist:
         raise Http404 from None
-    if write and user_role(user) not in CENTRE_ROLES:
+    if write and not can(user, "change_detention", detention.facility_id):
         raise PermissionDenied
     return detention

@@ -15,24 +15,24 @@ import logging
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import current_membership, role_required
-from accounts.models import CENTRE_ROLES, Organization, Role
+from accounts.models import Organization
+from accounts.permissions import can, requires
 from audit.models import AccessLog
 from audit.services import record_access
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
-from .access import get_lead_for_user
+from .access import get_agreement_for_user, get_confirmation_for_user, get_lead_for_user
 from .agreement_forms import (
     SIGNATORY_ROLES,
     AgreementForm,
@@ -41,63 +41,14 @@ from .agreement_forms import (
     SignatoryFormSet,
 )
 from .models import Agreement, DisputeLead, JudicialConfirmation, LeadParty
+from .selectors import confirmations_visible_to
 from .tasks import render_agreement_pdf
 
 logger = logging.getLogger(__name__)
 
-centre_staff = role_required(*CENTRE_ROLES)
-agreement_readers = role_required(*CENTRE_ROLES, Role.COURT_STAFF)
 
 RESOLVED = {DisputeLead.Status.RESOLVED, DisputeLead.Status.PARTLY_RESOLVED}
 CONFIRMATIONS_PER_PAGE = 50
-
-
-# --- access ---------------------------------------------------------------------------------------
-
-
-def _agreement_for_reader(user, pk: int) -> Agreement:
-    """The agreement of lead `pk` for someone who may read it: staff of the lead's centre, or court
-    staff of a court asked to confirm it. Anything else, or no agreement yet, is 404."""
-    membership = current_membership(user)
-    agreements = Agreement.objects.select_related("lead__detention__facility")
-    if membership is not None and membership.role in CENTRE_ROLES:
-        lead = get_lead_for_user(user, pk)
-        agreement = agreements.filter(lead=lead).first()
-    elif membership is not None and membership.role == Role.COURT_STAFF:
-        # Only the revision the court was sent: a court that refused does not read a later text.
-        agreement = agreements.filter(
-            lead_id=pk,
-            judicial_confirmations__court_id=membership.organization_id,
-            judicial_confirmations__agreement_revision=F("revision"),
-        ).first()
-    else:
-        agreement = None
-    if agreement is None:
-        raise Http404
-    return agreement
-
-
-def _confirmations_visible_to(user) -> QuerySet[JudicialConfirmation]:
-    membership = current_membership(user)
-    confirmations = JudicialConfirmation.objects.select_related("agreement__lead__detention__facility", "court")
-    if membership is None:
-        return confirmations.none()
-    if membership.role == Role.COURT_STAFF:
-        return confirmations.filter(court_id=membership.organization_id)
-    if membership.role in CENTRE_ROLES:
-        return confirmations.filter(agreement__lead__facility_id=membership.organization_id)
-    return confirmations.none()
-
-
-def _confirmation_for_user(user, pk: int, *, decide: bool = False) -> JudicialConfirmation:
-    """404 for a request of another court or centre; 403 for centre staff who try to decide."""
-    try:
-        confirmation = _confirmations_visible_to(user).select_related("decided_by").get(pk=pk)
-    except JudicialConfirmation.DoesNotExist:
-        raise Http404 from None
-    if decide and current_membership(user).role != Role.COURT_STAFF:
-        raise PermissionDenied
-    return confirmation
 
 
 def _courts_for(lead: DisputeLead) -> QuerySet[Organization]:
@@ -142,7 +93,7 @@ def _initial_agreement(lead: DisputeLead, agreement: Agreement | None) -> dict:
     }
 
 
-@centre_staff
+@requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or change the agreement of a resolved lead; every saved change makes a new revision whose
@@ -233,13 +184,13 @@ def _open_current_pdf(agreement: Agreement):
         return None
 
 
-@agreement_readers
+@requires("read_agreements")
 @require_GET
 @never_cache
 def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF of the agreement's current revision as a download, logged before it is sent; while it is
     not ready yet, a page that waits for the worker."""
-    agreement = _agreement_for_reader(request.user, pk)
+    agreement = get_agreement_for_user(request.user, pk)
     stored = _open_current_pdf(agreement)
     if stored is None:
         queued = _queue_render(agreement)
@@ -263,14 +214,14 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@agreement_readers
+@requires("read_agreements")
 @require_GET
 @never_cache
 def agreement_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Whether the PDF is ready: the partial that htmx polls every two seconds from the waiting page;
     without htmx, the waiting page itself (it refreshes here, never to the download, which would
     download again at every refresh)."""
-    agreement = _agreement_for_reader(request.user, pk)
+    agreement = get_agreement_for_user(request.user, pk)
     template = "disputes/_agreement_pdf_status.html" if request.htmx else "disputes/agreement_pdf_pending.html"
     return render(
         request, template, {"agreement": agreement, "lead_pk": pk, "ready": agreement.pdf_is_current, "queued": True}
@@ -280,7 +231,7 @@ def agreement_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
 # --- judicial confirmation ------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("request_confirmation")
 @require_POST
 def confirmation_request(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
@@ -303,11 +254,11 @@ def confirmation_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("disputes:confirmation_detail", pk=confirmation.pk)
 
 
-@agreement_readers
+@requires("read_agreements")
 @require_GET
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     """Court staff: the requests addressed to their court. Centre staff: their centre's requests."""
-    confirmations = _confirmations_visible_to(request.user).order_by("-requested_at", "-pk")
+    confirmations = confirmations_visible_to(request.user).order_by("-requested_at", "-pk")
     status = request.GET.get("status", "")
     if status in JudicialConfirmation.Status.values:
         confirmations = confirmations.filter(status=status)
@@ -328,12 +279,12 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@agreement_readers
+@requires("read_agreements")
 @require_http_methods(["GET", "POST"])
 def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everyone who sees the request reads it; the court's staff decide it (POST)."""
-    confirmation = _confirmation_for_user(request.user, pk, decide=request.method == "POST")
-    is_court = current_membership(request.user).role == Role.COURT_STAFF
+    confirmation = get_confirmation_for_user(request.user, pk, write=request.method == "POST")
+    is_court = can(request.user, "decide_confirmation", confirmation.court_id)
     form = None
     if request.method == "POST":
         form = ConfirmationDecisionForm(request.POST)

@@ -4,74 +4,54 @@ Another centre's room or roster entry is 404; an officer's attempt to change one
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import current_membership, role_required
-from accounts.models import CENTRE_ROLES, Organization, Role
+from accounts.access import current_membership
+from accounts.models import Organization
+from accounts.permissions import can, requires
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
+from .access import get_room_for_user, get_volunteer_profile_for_user
 from .models import Room, VolunteerProfile
 from .roster_forms import RoomForm, VolunteerForm
 
-centre_staff = role_required(*CENTRE_ROLES)
 
-
-def _facility_for(user, *, write: bool = False) -> Organization:
-    membership = current_membership(user)
-    if write and membership.role != Role.CENTRE_LEADER:
-        raise PermissionDenied
-    return membership.organization
-
-
-def _room_for(user, pk: int, *, write: bool = False) -> Room:
-    facility = current_membership(user).organization
-    room = Room.objects.filter(pk=pk, facility=facility).first()
-    if room is None:
-        raise Http404
-    _facility_for(user, write=write)
-    return room
-
-
-def _profile_for(user, pk: int, *, write: bool = False) -> VolunteerProfile:
-    facility = current_membership(user).organization
-    profile = VolunteerProfile.objects.filter(pk=pk, facility=facility).select_related("user").first()
-    if profile is None:
-        raise Http404
-    _facility_for(user, write=write)
-    return profile
+def _own_centre(user) -> Organization:
+    """The centre whose rooms and roster the user works with: their own (the permission checked it)."""
+    return current_membership(user).organization
 
 
 # --- rooms -----------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("view_rooms")
 @require_GET
 def room_list(request: HttpRequest) -> HttpResponse:
-    facility = _facility_for(request.user)
+    facility = _own_centre(request.user)
     context = {
         "facility": facility,
         "rooms": list(Room.objects.filter(facility=facility).order_by("-is_active", "kind", "name")),
-        "can_manage": current_membership(request.user).role == Role.CENTRE_LEADER,
+        "can_manage": can(request.user, "manage_rooms", facility),
     }
     return render(request, "disputes/room_list.html", context)
 
 
-@centre_staff
+@requires("manage_rooms")
 @require_http_methods(["GET", "POST"])
 def room_create(request: HttpRequest) -> HttpResponse:
-    facility = _facility_for(request.user, write=True)
+    facility = _own_centre(request.user)
     return _room_form(request, facility, room=None)
 
 
-@centre_staff
+@requires("view_rooms", change="manage_rooms")
 @require_http_methods(["GET", "POST"])
 def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    room = _room_for(request.user, pk, write=True)
+    room = get_room_for_user(request.user, pk, write=True)
     return _room_form(request, room.facility, room=room)
 
 
@@ -95,30 +75,30 @@ def _room_form(request: HttpRequest, facility: Organization, *, room: Room | Non
 # --- the volunteer roster ------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("view_rooms")
 @require_GET
 def volunteer_list(request: HttpRequest) -> HttpResponse:
-    facility = _facility_for(request.user)
+    facility = _own_centre(request.user)
     profiles = VolunteerProfile.objects.filter(facility=facility).select_related("user")
     context = {
         "facility": facility,
         "rows": [(profile, services.availability_text(profile)) for profile in profiles],
-        "can_manage": current_membership(request.user).role == Role.CENTRE_LEADER,
+        "can_manage": can(request.user, "manage_rooms", facility),
     }
     return render(request, "disputes/volunteer_list.html", context)
 
 
-@centre_staff
+@requires("manage_rooms")
 @require_http_methods(["GET", "POST"])
 def volunteer_create(request: HttpRequest) -> HttpResponse:
-    facility = _facility_for(request.user, write=True)
+    facility = _own_centre(request.user)
     return _volunteer_form(request, facility, profile=None)
 
 
-@centre_staff
+@requires("view_rooms", change="manage_rooms")
 @require_http_methods(["GET", "POST"])
 def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    profile = _profile_for(request.user, pk, write=True)
+    profile = get_volunteer_profile_for_user(request.user, pk, write=True)
     return _volunteer_form(request, profile.facility, profile=profile)
 
 

@@ -19,7 +19,7 @@ from accounts.access import current_membership, staff_facility_id
 from detainees import selectors as detainee_selectors
 from yaoyao_mediation.disclosure import SESSION_LOGISTICS_ONLY, Audience, audience_of
 
-from .models import DisputeLead, MediationSession, SessionUserObjectPermission
+from .models import DisputeLead, JudicialConfirmation, MediationSession, SessionUserObjectPermission
 
 # The custody clock (a lead still open this long before the scheduled release is flagged) is defined
 # once, in detainees, whose worklist filters on it in SQL; the lead pages use the same value.
@@ -59,6 +59,18 @@ def sessions_visible_to(user) -> QuerySet[MediationSession]:
         )
         return MediationSession.objects.filter(Exists(granted))
     return MediationSession.objects.none()
+
+
+def confirmations_visible_to(user) -> QuerySet[JudicialConfirmation]:
+    """Requests for judicial confirmation: those asked of the user's court, or of the user's centre's
+    agreements."""
+    confirmations = JudicialConfirmation.objects.select_related("agreement__lead__detention__facility", "court")
+    audience = audience_of(user)
+    if audience == Audience.COURT:
+        return confirmations.filter(court_id=current_membership(user).organization_id)
+    if audience == Audience.CENTRE:
+        return confirmations.filter(agreement__lead__facility_id=staff_facility_id(user))
+    return confirmations.none()
 
 
 def is_sealed_viewer(user) -> bool:

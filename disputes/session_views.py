@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import current_membership, role_required, staff_facility_id, user_role
-from accounts.models import CENTRE_ROLES, Role, User
+from accounts.access import current_membership, staff_facility_id
+from accounts.models import User
+from accounts.permissions import can, requires
 from yaoyao_mediation.disclosure import detention_facts
 from yaoyao_mediation.form_fields import add_service_errors
 
@@ -32,22 +33,15 @@ from .models import DisputeLead, MediationSession, SessionParticipant
 from .selectors import is_sealed_viewer
 from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm
 
-centre_staff = role_required(*CENTRE_ROLES)
-# Everyone who can be in a session: the centre, the court, and those invited to one.
-session_roles = role_required(
-    Role.OFFICER, Role.CENTRE_LEADER, Role.COURT_STAFF, Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF
-)
-
-
 # --- booking ---------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("book_session")
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
     facility = lead.detention.facility
-    is_leader = user_role(request.user) == Role.CENTRE_LEADER
+    is_leader = can(request.user, "override_booking", lead.facility_id)
     # Before a time is chosen, the warnings say what already stands in the way (a release, the health check).
     starts_at = ends_at = timezone.now()
     if request.method == "POST":
@@ -95,14 +89,14 @@ def _override_labels(lead: DisputeLead, starts_at, ends_at) -> list[str]:
 # --- the list ----------------------------------------------------------------------------------------
 
 
-@session_roles
+@requires("view_sessions")
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     """The centre's staff: its sessions from today on, and earlier ones still waiting for a result.
     Everyone else: the sessions they see (the court's, or those they were invited to)."""
     now = timezone.now()
     sealed = is_sealed_viewer(request.user)
-    is_centre = user_role(request.user) in CENTRE_ROLES
+    is_centre = can(request.user, "book_session")
     context = {
         "sessions": list(upcoming_sessions(request.user, now=now)),
         "awaiting": list(awaiting_result(request.user, now=now)) if is_centre else [],
@@ -116,7 +110,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 # --- one session ---------------------------------------------------------------------------------------
 
 
-@session_roles
+@requires("view_sessions")
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_session_for_user(request.user, pk)
@@ -223,7 +217,7 @@ def sealed_view(session: MediationSession, user: User) -> SealedSession:
     )
 
 
-@centre_staff
+@requires("book_session")
 @require_POST
 def session_result(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_session_for_user(request.user, pk, write=True)
@@ -239,7 +233,7 @@ def session_result(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, session, result_form=form)
 
 
-@centre_staff
+@requires("book_session")
 @require_POST
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_session_for_user(request.user, pk, write=True)
@@ -255,7 +249,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, session, cancel_form=form)
 
 
-@centre_staff
+@requires("book_session")
 @require_POST
 def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_session_for_user(request.user, pk, write=True)
@@ -275,7 +269,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the room calendar ------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("view_rooms")
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     facility = current_membership(request.user).organization

@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import role_required, user_role
-from accounts.models import CENTRE_ROLES, Role
+from accounts.permissions import can, requires
 from detainees.access import get_detention_for_user
 from yaoyao_mediation.calendar_days import days_until
 from yaoyao_mediation.form_fields import add_service_errors
@@ -32,15 +31,13 @@ from .access import get_lead_for_user
 from .forms import LeadCreateForm, LeadEditForm, LeadFilterForm, OutcomeForm, PartyForm, PlanForm, ReviewForm
 from .models import Agreement, DisputeLead, LeadOutcome, PlanReview, ResolutionPlan
 
-centre_staff = role_required(*CENTRE_ROLES)
-
 PAGE_SIZE = 50
 
 
 # --- the centre's leads ------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("view_leads")
 @require_GET
 def lead_list(request: HttpRequest) -> HttpResponse:
     """The centre's leads, newest first, with filters and a keyset cursor (the last id shown) in the
@@ -102,7 +99,7 @@ def _cursor(token: str | None) -> int | None:
 # --- a new lead ----------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def lead_create(request: HttpRequest, detention_pk: int) -> HttpResponse:
     detention = get_detention_for_user(request.user, detention_pk, write=True)
@@ -126,7 +123,7 @@ def lead_create(request: HttpRequest, detention_pk: int) -> HttpResponse:
 # --- one lead ------------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("view_leads")
 @require_GET
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk)
@@ -145,7 +142,7 @@ def _detail_context(request: HttpRequest, lead: DisputeLead, **extra) -> dict:
     outcome = LeadOutcome.objects.filter(lead=lead).select_related("recorded_by").first()
     agreement = Agreement.objects.filter(lead=lead).first()
     detention = lead.detention
-    is_leader = user_role(request.user) == Role.CENTRE_LEADER
+    may_review = can(request.user, "approve_plan", lead.facility_id)
     return {
         "lead": lead,
         "detention": detention,
@@ -161,7 +158,7 @@ def _detail_context(request: HttpRequest, lead: DisputeLead, **extra) -> dict:
         "agreement": agreement,
         "agreement_allowed": lead.status in {DisputeLead.Status.RESOLVED, DisputeLead.Status.PARTLY_RESOLVED},
         "transitions": list(lead.transitions.select_related("acting_user")),
-        "can_review": is_leader and plan is not None and plan.status == ResolutionPlan.Status.SUBMITTED,
+        "can_review": may_review and plan is not None and plan.status == ResolutionPlan.Status.SUBMITTED,
         "can_schedule": plan is not None and plan.is_approved and not lead.is_closed,
         "party_form": PartyForm(),
         "custody_clock_days": selectors.CUSTODY_CLOCK.days,
@@ -169,7 +166,7 @@ def _detail_context(request: HttpRequest, lead: DisputeLead, **extra) -> dict:
     }
 
 
-@centre_staff
+@requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
@@ -190,7 +187,7 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "disputes/lead_form.html", context)
 
 
-@centre_staff
+@requires("change_lead")
 @require_POST
 def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
@@ -206,7 +203,7 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "disputes/lead_detail.html", _detail_context(request, lead, party_form=form))
 
 
-@centre_staff
+@requires("change_lead")
 @require_POST
 def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
@@ -223,7 +220,7 @@ def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
 # --- one-person-one-plan ---------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)
@@ -254,13 +251,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "disputes/plan_form.html", {"form": form, "lead": lead, "plan": plan})
 
 
-@centre_staff
+@requires("view_leads", change="approve_plan")
 @require_http_methods(["GET", "POST"])
 def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A centre leader approves the submitted plan or returns it with a comment. Another centre's lead
     is 404 for everyone; an officer of the lead's own centre sees it but may not decide (403)."""
-    lead = get_lead_for_user(request.user, pk, write=True)
-    if user_role(request.user) != Role.CENTRE_LEADER:
+    lead = get_lead_for_user(request.user, pk)
+    if not can(request.user, "approve_plan", lead.facility_id):
         raise PermissionDenied
     plan = get_object_or_404(
         ResolutionPlan.objects.select_related("author").prefetch_related(
@@ -306,7 +303,7 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
 # --- outcome ---------------------------------------------------------------------------------------------
 
 
-@centre_staff
+@requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_lead_for_user(request.user, pk, write=True)

@@ -32,9 +32,6 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization, Role, User
 from accounts.permissions import (
-    CENTRE,
-    COURT,
-    INVITED,
     PERMISSIONS,
     PUBLIC,
     SIGNED_IN,
@@ -78,28 +75,6 @@ queued_renders = agreement_fixtures.queued_renders  # autouse: the PDF worker li
 
 ADMIN_SITE = "admin_site"
 
-# TEMPORARY, until the disputes views and API declare named permissions (issue 10 §2, being done in
-# parallel): `role_required` leaves `allowed_roles` on a view, read as the permission with the same
-# role set (or, for the five views that let only leaders through inside, as the permission they
-# check); the session API's ad-hoc class is read as the permission it stands for. Delete these three
-# tables and the branches that read them once test_every_url_declares_its_access_rule passes without.
-PERMISSION_OF_ALLOWED_ROLES = {
-    CENTRE: "view_leads",
-    CENTRE | COURT | INVITED: "view_sessions",
-    CENTRE | COURT: "read_agreements",
-}
-PERMISSION_OF_DRF_CLASS = {"disputes.api.CanSeeSessions": "view_sessions"}
-# Views that narrow role_required's set inside (leaders only), read as the permission they check.
-PERMISSION_OF_VIEW = {
-    "disputes.views.plan_review": "approve_plan",
-    "disputes.roster_views.room_create": "manage_rooms",
-    "disputes.roster_views.room_edit": "manage_rooms",
-    "disputes.roster_views.volunteer_create": "manage_rooms",
-    "disputes.roster_views.volunteer_edit": "manage_rooms",
-}
-assert all(PERMISSIONS[name] == roles for roles, name in PERMISSION_OF_ALLOWED_ROLES.items())
-
-
 # --- 1. the walk ------------------------------------------------------------------------------------
 
 
@@ -141,18 +116,11 @@ def rule_of(route: Route) -> str | None:
     if view_class is not None and issubclass(view_class, APIView):
         rules = [rule for rule in map(_drf_rule, view_class.permission_classes) if rule is not None]
         return rules[0] if len(rules) == 1 else None
-    allowed_roles = getattr(callback, "allowed_roles", None)  # TEMPORARY: role_required (see above)
-    if allowed_roles:
-        narrowed = PERMISSION_OF_VIEW.get(f"{callback.__module__}.{callback.__qualname__}")
-        return narrowed or PERMISSION_OF_ALLOWED_ROLES.get(allowed_roles)
     return None
 
 
 def _drf_rule(permission_class) -> str | None:
-    declared = getattr(permission_class, "access_rule", None)
-    if declared is not None:
-        return declared
-    return PERMISSION_OF_DRF_CLASS.get(f"{permission_class.__module__}.{permission_class.__qualname__}")  # TEMPORARY
+    return getattr(permission_class, "access_rule", None)
 
 
 def undeclared(routes) -> list[str]:
@@ -526,7 +494,14 @@ def expected(route: Route, role: Role | None, case: str) -> str:
         return SIGN_IN
     if role not in PERMISSIONS[rule_of(route)]:
         return FORBIDDEN
-    return THROUGH if case == "own" else NOT_FOUND
+    if case == "other":
+        return NOT_FOUND
+    # A view reached with one permission whose object needs another to be changed (@requires(...,
+    # change=...)): a role without it sees the object but is refused (403), after the 404 for unseen.
+    change = getattr(route.callback, "change_rule", None)
+    if change is not None and role not in PERMISSIONS[change]:
+        return FORBIDDEN
+    return THROUGH
 
 
 def cases_for(route: Route, role: Role | None) -> list[str]:

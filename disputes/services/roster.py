@@ -42,7 +42,7 @@ def save_room(
     capacity: int = 6,
     is_active: bool = True,
     room: Room | None = None,
-    acting_user: User,
+    acting_user: User | None,
 ) -> Room:
     require(acting_user, "manage_rooms", facility.pk)
     room = room or Room(facility=facility)
