@@ -426,6 +426,9 @@ def main() -> int:
         with time_machine.travel(FIXED_NOW, tick=False):
             call_command("seed_demo", verbosity=0)
             add_records()
+            # The pages as production serves them: with DEBUG on, a 404 would be Django's technical
+            # page, which lists the URL table instead of templates/404.html.
+            settings.DEBUG = False
             count = fetch_all(outdir)
     finally:
         connections.close_all()
