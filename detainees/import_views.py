@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,18 +17,12 @@ from accounts.access import current_membership, staff_facility_id
 from accounts.permissions import requires
 
 from . import imports
+from .access import get_import_for_user
 from .imports.applying import IN_PROGRESS
 from .imports.forms import ConfirmForm, UploadForm
 from .models import ImportLog
 
 PAGE_SIZE = 30
-
-
-def get_import_for_user(user, pk: int) -> ImportLog:
-    """An import of the user's own centre, else 404."""
-    return get_object_or_404(
-        ImportLog.objects.select_related("created_by", "facility"), pk=pk, facility_id=staff_facility_id(user)
-    )
 
 
 @requires("import_records")

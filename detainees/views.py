@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,7 +25,7 @@ from audit.services import record_access
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
-from .access import get_detention_for_user
+from .access import get_detention_for_user, get_document_for_user
 from .forms import (
     AssessmentForm,
     DetentionEditForm,
@@ -147,8 +147,7 @@ def health_checks(request: HttpRequest, pk: int) -> HttpResponse:
 def download_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
     """The only way to a stored file: permission-checked, logged, and sent as an attachment that the
     browser must not sniff into something else."""
-    detention = get_detention_for_user(request.user, pk)
-    document = get_object_or_404(detention.documents, pk=document_pk)
+    document = get_document_for_user(request.user, pk, document_pk)
     record_access(request, document, AccessLog.Action.DOWNLOAD_DOCUMENT)
     extension = services.DOCUMENT_EXTENSIONS.get(document.content_type, "bin")
     response = FileResponse(

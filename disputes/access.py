@@ -14,7 +14,7 @@ from accounts.access import current_membership
 from accounts.permissions import can
 from yaoyao_mediation.disclosure import Audience, audience_of
 
-from .models import Agreement, DisputeLead, JudicialConfirmation, MediationSession, Room, VolunteerProfile
+from .models import Agreement, DisputeLead, JudicialConfirmation, LeadParty, MediationSession, Room, VolunteerProfile
 from .selectors import confirmations_visible_to, leads_visible_to, sessions_visible_to
 
 
@@ -30,6 +30,15 @@ def get_lead_for_user(user, pk: int, *, write: bool = False) -> DisputeLead:
     if write and not can(user, "change_lead", lead.facility_id):
         raise PermissionDenied
     return lead
+
+
+def get_party_for_user(user, lead_pk: int, pk: int, *, write: bool = False) -> LeadParty:
+    """A party of a lead the user sees (404 otherwise, or when it is another lead's)."""
+    lead = get_lead_for_user(user, lead_pk, write=write)
+    try:
+        return lead.parties.select_related("lead").get(pk=pk)
+    except LeadParty.DoesNotExist:
+        raise Http404 from None
 
 
 def get_session_for_user(user, pk: int, *, write: bool = False) -> MediationSession:

@@ -27,7 +27,7 @@ from yaoyao_mediation.calendar_days import days_until
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
-from .access import get_lead_for_user
+from .access import get_lead_for_user, get_party_for_user
 from .forms import LeadCreateForm, LeadEditForm, LeadFilterForm, OutcomeForm, PartyForm, PlanForm, ReviewForm
 from .models import Agreement, DisputeLead, LeadOutcome, PlanReview, ResolutionPlan
 
@@ -206,8 +206,8 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("change_lead")
 @require_POST
 def party_remove(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
-    lead = get_lead_for_user(request.user, pk, write=True)
-    party = get_object_or_404(lead.parties, pk=party_pk)
+    party = get_party_for_user(request.user, pk, party_pk, write=True)
+    lead = party.lead
     try:
         services.remove_party(party, acting_user=request.user)
     except ValidationError as error:

@@ -7,15 +7,15 @@ import re
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import requires
 
 from . import selectors, services
+from .access import get_delivery_for_user, get_message_for_user
 from .forms import ChannelPreferencesForm
-from .models import Delivery, InboxMessage
 
 
 @requires("read_inbox")
@@ -27,8 +27,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @requires("read_inbox")
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    # Another user's message is not found (404), never merely forbidden.
-    message = get_object_or_404(InboxMessage, pk=pk, user=request.user)
+    message = get_message_for_user(request.user, pk)
     services.mark_read(message, acting_user=request.user)
     return redirect("notifications:inbox")
 
@@ -63,7 +62,7 @@ def failed(request: HttpRequest) -> HttpResponse:
 @requires("retry_deliveries")
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = get_object_or_404(Delivery, pk=pk)
+    delivery = get_delivery_for_user(request.user, pk)
     if services.retry_delivery(delivery, acting_user=request.user):
         messages.success(request, _("已重新排队发送。"))
     else:
