@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
 # What people write before an extension: 0574-62345678转801, 分机 801, ext. 801, x801, #801.
 EXTENSION_MARK = re.compile(r"(?:转|分机|ext\.?|x|#)", re.IGNORECASE)
-MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # 0 + a 2-3 digit area code, a 7-8 digit local number that starts with 2-9, and an optional extension
 # of up to 6 digits after "-" or one of the marks above (spaces and brackets already removed).
-LANDLINE = re.compile(r"0\d{2,3}-?[2-9]\d{6,7}(?:-?(?:转|分机|ext\.?|x|#)\d{1,6}|-\d{1,6})?", re.IGNORECASE)
+LANDLINE = re.compile(r"0[0-9]{2,3}-?[2-9][0-9]{6,7}(?:-?(?:转|分机|ext\.?|x|#)[0-9]{1,6}|-[0-9]{1,6})?", re.IGNORECASE)
 
 
 def normalize_phone(value: str) -> str:
