@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -293,3 +294,29 @@ def test_a_check_that_raises_leaves_a_failed_log_not_a_checked_one(officer_a, or
 
     assert (log.status, log.errors[0]["message"]) == (ImportLog.Status.FAILED, "导入过程中出错，请联系系统管理员")
     assert cleanup_after_a_day() == 1
+
+
+def test_a_user_phone_is_checked_and_normalised_like_every_other(db):
+    from accounts.services import create_user
+
+    with pytest.raises(ValidationError) as error:
+        create_user(username="bad_phone", password="x-Long-Password-1", phone="110")
+    assert error.value.message_dict["phone"][0].startswith("电话号码格式不正确")
+
+    assert create_user(username="good_phone", password="x-Long-Password-1", phone="１３８１２３４１２３４").phone == (
+        "13812341234"
+    )
+
+
+# --- page markers that are digits only to str.isdigit ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/detainees/imports/?before=%C2%B2", "/disputes/?after=%C2%B2"])
+def test_a_page_marker_of_non_ascii_digits_is_a_400_in_chinese(officer_a, client_for, url):
+    client = client_for(officer_a)
+    client.raise_request_exception = False
+
+    response = client.get(url)
+
+    assert response.status_code == 400
+    assert "请求有误" in response.content.decode()
