@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .access import current_membership
 from .permissions import ApiPublic, ApiSignedIn
@@ -29,6 +30,8 @@ class ObtainToken(ObtainAuthToken):
     """POST username and password; the answer holds the token for `Authorization: Token <token>`."""
 
     permission_classes = [ApiPublic]
+    # ObtainAuthToken names DRF's own JSON parser; the project's bounds size and depth (settings).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(request=ObtainAuthToken.serializer_class, responses={200: TokenSerializer}, tags=["auth"])
     def post(self, request, *args, **kwargs):

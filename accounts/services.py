@@ -8,6 +8,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from security.normalizers import validate_phone
+
 from .models import Membership, Organization, Role, User
 
 
@@ -55,6 +57,11 @@ def move_organization(org: Organization, *, new_parent: Organization) -> Organiz
 
 @transaction.atomic
 def create_user(*, username: str, password: str, full_name: str = "", email: str = "", phone: str = "") -> User:
+    # The same check as every phone input (a ValidationError on "phone" for one that is no number).
+    try:
+        phone = validate_phone(phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
     user = User(username=username, full_name=full_name, email=email, phone=phone)
     user.set_password(password)
     user.full_clean(exclude=["password"])

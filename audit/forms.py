@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from yaoyao_mediation.form_fields import DateInput
+from yaoyao_mediation.form_fields import date_field
 
 from .models import AccessLog
 from .selectors import tracked_event_models
@@ -19,12 +19,8 @@ class _SearchForm(forms.Form):
     """Who acted, and between which days (whole days in the project's time zone, Asia/Shanghai)."""
 
     username = forms.CharField(label=_("操作用户（用户名）"), required=False, max_length=150)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
-    date_to = forms.DateField(
-        label=_("截止日期（含当日）"),
-        required=False,
-        widget=DateInput(),
-    )
+    date_from = date_field(_("起始日期"), required=False)
+    date_to = date_field(_("截止日期（含当日）"), required=False)
 
     def clean_username(self) -> User | None:
         username = self.cleaned_data["username"].strip()

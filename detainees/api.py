@@ -19,7 +19,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,8 +27,10 @@ from accounts.models import CENTRE_ROLES, Organization, User
 from accounts.permissions import api_permission
 
 # MaskedPhoneField: used below, and re-exported until disputes/api and disputes/services import from the new home.
-from security.serializer_fields import MaskedIdNumberField, MaskedPhoneField
+from security.serializer_fields import MaskedIdNumberField, MaskedPhoneField, PhoneInputField
 from yaoyao_mediation.api_errors import service_error_detail
+from yaoyao_mediation.form_fields import validate_date_in_range
+from yaoyao_mediation.json_input import JSONParser
 
 from . import services
 from .access import get_detention_for_user
@@ -106,7 +107,7 @@ class DetentionPersonInputSerializer(serializers.Serializer):
     id_type = serializers.ChoiceField(choices=Person.IdType.choices, default=Person.IdType.RESIDENT_ID)
     id_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=64)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = PhoneInputField()
     household_address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     current_address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     employer = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
@@ -130,14 +131,20 @@ class DetentionCreateSerializer(serializers.Serializer):
     )
     person = DetentionPersonInputSerializer()
     kind = serializers.ChoiceField(choices=Detention.Kind.choices)
-    admitted_at = serializers.DateTimeField()
+    admitted_at = serializers.DateTimeField(validators=[validate_date_in_range])
     detention_days = serializers.IntegerField(
         min_value=1, max_value=services.MAX_DETENTION_DAYS, required=False, allow_null=True, default=None
     )
     scheduled_release_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text=gettext_lazy("省略时为入所时间加拘留天数")
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[validate_date_in_range],
+        help_text=gettext_lazy("省略时为入所时间加拘留天数"),
     )
-    released_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    released_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, validators=[validate_date_in_range]
+    )
     external_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     decision_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     handling_unit = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
@@ -186,10 +193,16 @@ CENTRE_STAFF_ONLY = gettext_lazy("只有拘留所民警和所领导可以使用�
 class DetentionFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Detention.Status.choices)
     admitted_after = filters.IsoDateTimeFilter(
-        field_name="admitted_at", lookup_expr="gte", help_text=gettext_lazy("入所时间不早于（含）")
+        field_name="admitted_at",
+        lookup_expr="gte",
+        validators=[validate_date_in_range],
+        help_text=gettext_lazy("入所时间不早于（含）"),
     )
     admitted_before = filters.IsoDateTimeFilter(
-        field_name="admitted_at", lookup_expr="lt", help_text=gettext_lazy("入所时间早于（不含）")
+        field_name="admitted_at",
+        lookup_expr="lt",
+        validators=[validate_date_in_range],
+        help_text=gettext_lazy("入所时间早于（不含）"),
     )
 
     class Meta:

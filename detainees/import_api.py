@@ -22,12 +22,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import current_membership
 from accounts.permissions import api_permission
+from yaoyao_mediation.json_input import JSONParser
 
 from . import imports
 from .api import CENTRE_STAFF_ONLY
@@ -158,8 +158,9 @@ def push(request: Request, kind: str) -> Response:
         return _answer(kind, _("请求过大，请分批推送"), status.HTTP_400_BAD_REQUEST)
     try:
         data = request.data
-    except ParseError:
-        return _answer(kind, _("请求体不是有效的 JSON"), status.HTTP_400_BAD_REQUEST)
+    except ParseError as error:  # what the parser found (too deep, too large) is the one error listed
+        errors = [{"row": None, "field": "", "message": str(error.detail)}]
+        return _answer(kind, _("请求体不是有效的 JSON"), status.HTTP_400_BAD_REQUEST, errors=errors)
     if isinstance(data, list):
         data = {"rows": data}
     form = ImportRequestSerializer(data=data)

@@ -44,7 +44,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     logs = ImportLog.objects.filter(facility_id=staff_facility_id(request.user)).select_related("created_by")
     before = request.GET.get("before")
     if before is not None:
-        if not before.isdigit():
+        if not (before.isascii() and before.isdigit()):  # "²" is a digit to isdigit, not to int
             raise BadRequest("bad page cursor")
         logs = logs.filter(pk__lt=int(before))
     rows = list(logs.order_by("-pk")[: PAGE_SIZE + 1])

@@ -13,4 +13,6 @@ def apply_import(import_id: int) -> None:
 
 @shared_task
 def sweep_imports() -> None:
-    imports.sweep_imports(now=timezone.now())
+    now = timezone.now()
+    imports.sweep_imports(now=now)
+    imports.remove_refused_imports(now=now)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from yaoyao_mediation.form_fields import DateInput
+from yaoyao_mediation.form_fields import date_field
 
 from .models import Agreement, Signatory
 
@@ -45,10 +45,8 @@ class AgreementForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"min": "0", "step": "0.01"}),
     )
-    signed_on = forms.DateField(
-        label=Agreement._meta.get_field("signed_on").verbose_name,
-        widget=DateInput(),
-        error_messages={"required": _("请填写签订日期")},
+    signed_on = date_field(
+        Agreement._meta.get_field("signed_on").verbose_name, error_messages={"required": _("请填写签订日期")}
     )
 
 

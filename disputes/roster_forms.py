@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role, User
-from yaoyao_mediation.form_fields import DateInput, TimeInput
+from yaoyao_mediation.form_fields import TimeInput, date_field
 
 from .models import Room, VolunteerProfile
 from .services import WEEKDAY_NAMES
@@ -78,11 +78,8 @@ class VolunteerForm(forms.Form):
     )
     available_from = forms.TimeField(label=_("可参加时间自"), widget=TimeInput(), initial=datetime.time(9, 0))
     available_until = forms.TimeField(label=_("可参加时间至"), widget=TimeInput(), initial=datetime.time(17, 0))
-    confidentiality_signed_on = forms.DateField(
-        label=_("保密承诺签署日期"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("签署保密承诺后才能参加调解"),
+    confidentiality_signed_on = date_field(
+        _("保密承诺签署日期"), required=False, help_text=_("签署保密承诺后才能参加调解")
     )
     is_active = forms.BooleanField(label=_("在册"), required=False, initial=True)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CENTRE_ROLES, Membership, Organization, Role, User
-from yaoyao_mediation.form_fields import DateInput, TimeInput, area_field
+from yaoyao_mediation.form_fields import TimeInput, area_field, date_field
 
 from . import services
 from .models import MediationSession, Room
@@ -100,7 +100,7 @@ class SessionForm(forms.Form):
         initial=MediationSession.Mode.IN_PERSON,
         widget=forms.RadioSelect,
     )
-    day = forms.DateField(label=_("日期"), widget=DateInput())
+    day = date_field(_("日期"))
     start_time = forms.TimeField(label=_("开始时间"), widget=TimeInput())
     end_time = forms.TimeField(label=_("结束时间"), widget=TimeInput())
     room = RoomChoiceField(
@@ -264,7 +264,7 @@ class CalendarForm(forms.Form):
     """?view=day|week&date=YYYY-MM-DD; anything else falls back to this week."""
 
     view = forms.ChoiceField(choices=[("week", _("周")), ("day", _("日"))], required=False)
-    date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    date = date_field(required=False, input_formats=["%Y-%m-%d"])
 
     def view_and_day(self, *, today: date) -> tuple[str, date]:
         if not self.is_valid():

@@ -91,7 +91,7 @@ def _filtered(rows: QuerySet[DisputeLead], user, filters: dict, *, now) -> Query
 def _cursor(token: str | None) -> int | None:
     if not token:
         return None
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):  # "²" is a digit to isdigit, not to int
         raise BadRequest("bad page cursor")
     return int(token)
 

@@ -301,6 +301,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's defaults with the JSON parser that bounds size and depth (yaoyao_mediation.json_input): the
+    # only JSON parser of the API; tests/test_api_parsers.py checks every view uses it.
+    "DEFAULT_PARSER_CLASSES": [
+        "yaoyao_mediation.json_input.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")

@@ -14,6 +14,7 @@ from .applying import (
     discard_import,
     import_file,
     import_records,
+    remove_refused_imports,
     sweep_imports,
     valid_count,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "discard_import",
     "import_file",
     "import_records",
+    "remove_refused_imports",
     "sweep_imports",
     "valid_count",
 ]

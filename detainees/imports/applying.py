@@ -133,6 +133,11 @@ def execute(
         checked = run(importer, rows(), scope, apply=False)
     except ImportFileError as error:
         return _file_failed(log, error.message)
+    except Exception:
+        # A row the checks did not foresee: the log must not stay "checked" (nothing would ever end
+        # it), but failed, and removed by remove_refused_imports like every refused import.
+        logger.exception("import %s: the check failed", log.pk)
+        return _file_failed(log, _("导入过程中出错，请联系系统管理员"))
     checked.write_to(log)
     log.processed_rows = 0
     rejected = checked.invalid and (
@@ -319,6 +324,23 @@ def sweep_imports(*, now: datetime) -> tuple[int, int]:
     ).exclude(stored_file="")
     discarded = sum(discard_import(log) for log in expired)
     return requeued, discarded
+
+
+def remove_refused_imports(*, now: datetime) -> int:
+    """Level-triggered, with sweep_imports (detainees.tasks). Deletes the logs of the imports that were
+    refused and wrote nothing, once IMPORT_UNCONFIRMED_HOURS old: a push or file with invalid rows,
+    a file that could not be read, a check that failed. (A push or command never waits in "checked":
+    one found there was left by a request that died.) An import that failed while applying keeps its
+    log when it wrote rows (processed_rows): the audit events of those rows name it. Returns how many."""
+    old = now - timedelta(hours=settings.IMPORT_UNCONFIRMED_HOURS)
+    refused = ImportLog.objects.filter(status=ImportLog.Status.FAILED, processed_rows=0)
+    abandoned = ImportLog.objects.filter(status=ImportLog.Status.CHECKED).exclude(source=ImportLog.Source.UPLOAD)
+    removed = 0
+    for log in (refused | abandoned).filter(updated_at__lt=old):
+        _delete_file(log)
+        log.delete()
+        removed += 1
+    return removed
 
 
 # --- the JSON push and the operators' commands ------------------------------------------------------

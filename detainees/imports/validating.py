@@ -22,9 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization, User
 from security.fields import lookup_hash_for
+from security.normalizers import validate_phone
+from yaoyao_mediation.form_fields import validate_date_in_range
 
 from .. import identity, services
 from ..models import Detention, HealthCheck, Person
@@ -161,6 +164,10 @@ def parse_time(value) -> datetime:
                 moment = None
         if moment is None:
             raise BadValue(_("时间格式不正确，应为 YYYY-MM-DD HH:MM 或 YYYY/MM/DD HH:MM"))
+    try:
+        validate_date_in_range(moment)
+    except ValidationError as error:
+        raise BadValue(error_text(error)) from None
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=PLATFORM_TIME_ZONE)
     return moment
@@ -190,6 +197,21 @@ CONCLUSIONS = {
     "postpone": HealthCheck.Conclusion.POSTPONE,
     "unsuitable": HealthCheck.Conclusion.UNSUITABLE,
 }
+
+
+# PostgreSQL text cannot hold U+0000; a value with one never reaches a query (RowReader.text, and the
+# raw references claimed for the duplicate checks, see claimable_ref).
+NUL = "\x00"
+NUL_MESSAGE = gettext_lazy("不能包含空字符（U+0000）")
+
+
+def claimable_ref(raw, key: str = "external_ref") -> str:
+    """The raw row's reference, stripped, for the "duplicated in this file" checks; "" when there is
+    none or when it cannot be stored (RowReader.text has said why)."""
+    ref = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(ref, str) or NUL in ref:
+        return ""
+    return ref.strip()
 
 
 class RowReader:
@@ -224,6 +246,9 @@ class RowReader:
         if value is None:
             return ""
         text = value if isinstance(value, str) else str(value)
+        if NUL in text:  # PostgreSQL refuses the string: the row is invalid, not the import
+            self.fail(key, NUL_MESSAGE)
+            return ""
         text = text.strip()
         limit = self.columns[key].max_length
         if limit and len(text) > limit:
@@ -254,6 +279,16 @@ class RowReader:
         if value is None:
             self.fail(key, message)
         return value
+
+    def phone(self, key: str) -> str:
+        """The number as it is to be stored (security.normalizers.validate_phone), or "" with an error.
+        The message never repeats the number (the log keeps errors unencrypted)."""
+        text = self.text(key)
+        try:
+            return validate_phone(text)
+        except ValidationError as error:
+            self.fail(key, error_text(error))
+            return ""
 
     def resident_id(self, key: str, *, now: datetime) -> tuple[str, str]:
         """(the 18-character number, its lookup hash), or ("", "") with an error."""
@@ -336,7 +371,6 @@ class DetentionImport:
                 "facility_code",
                 "external_ref",
                 "name",
-                "phone",
                 "household_address",
                 "current_address",
                 "employer",
@@ -346,6 +380,7 @@ class DetentionImport:
                 "cell",
             )
         }
+        texts["phone"] = read.phone("phone")
         number, id_hash = read.resident_id("id_number", now=now)
         kind = read.choice("kind", DETENTION_KINDS, _("应为“行政拘留”或“司法拘留”"))
         admitted_at = read.convert("admitted_at", parse_time)
@@ -418,9 +453,9 @@ class DetentionImport:
     def _check_duplicates(self, items: list[Checked], rows: list, seen: SeenKeys) -> None:
         keyed = []
         for item, (_number, raw) in zip(items, rows, strict=True):
-            ref = raw.get("external_ref") if isinstance(raw, dict) else None
-            if isinstance(ref, str) and ref.strip():
-                keyed.append((item, ref.strip()))
+            ref = claimable_ref(raw)
+            if ref:
+                keyed.append((item, ref))
         earlier = seen.claim([(f"ref:{ref}", item.row) for item, ref in keyed])
         for (item, ref), first in zip(keyed, earlier, strict=True):
             if first is not None:
@@ -635,11 +670,8 @@ class HealthCheckImport:
             item = Checked(row=number)
             item.data = self.clean(item, raw, now=scope.now)
             items.append(item)
-        keyed = [
-            (item, raw["external_ref"].strip())
-            for item, (_number, raw) in zip(items, rows, strict=True)
-            if isinstance(raw, dict) and isinstance(raw.get("external_ref"), str) and raw["external_ref"].strip()
-        ]
+        keyed = [(item, claimable_ref(raw)) for item, (_number, raw) in zip(items, rows, strict=True)]
+        keyed = [(item, ref) for item, ref in keyed if ref]
         for (item, ref), first in zip(
             keyed, seen.claim([(f"check:{ref}", item.row) for item, ref in keyed]), strict=True
         ):

@@ -13,6 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.pagination import CursorPagination
 
+from yaoyao_mediation.form_fields import validate_date_in_range
+
 from ..models import DisputeLead, MediationSession
 
 
@@ -64,10 +66,14 @@ class SessionFilter(filters.FilterSet):
 
 # "from" and "to" are Python keywords, so they cannot be class attributes of the FilterSet above.
 SessionFilter.base_filters["from"] = filters.DateFilter(
-    method=_starts_on_or_after, help_text=gettext_lazy("开始日期不早于（含，本地日期）")
+    method=_starts_on_or_after,
+    validators=[validate_date_in_range],
+    help_text=gettext_lazy("开始日期不早于（含，本地日期）"),
 )
 SessionFilter.base_filters["to"] = filters.DateFilter(
-    method=_starts_on_or_before, help_text=gettext_lazy("开始日期不晚于（含，本地日期）")
+    method=_starts_on_or_before,
+    validators=[validate_date_in_range],
+    help_text=gettext_lazy("开始日期不晚于（含，本地日期）"),
 )
 
 

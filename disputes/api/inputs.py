@@ -14,6 +14,8 @@ from accounts.access import staff_facility_id
 from accounts.models import CENTRE_ROLES, Organization, User
 from detainees.models import Detention
 from detainees.selectors import visible_to as detentions_visible_to
+from security.serializer_fields import PhoneInputField
+from yaoyao_mediation.form_fields import validate_date_in_range
 
 from .. import services
 from ..models import DisputeLead, LeadParty, MediationSession, Room
@@ -27,7 +29,7 @@ class PartyInputSerializer(serializers.Serializer):
     side = serializers.ChoiceField(choices=LeadParty.Side.choices)
     name = serializers.CharField(max_length=128)
     relation = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = PhoneInputField()
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
@@ -80,7 +82,12 @@ class LeadCreateSerializer(serializers.Serializer):
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with its offset: a time without one is refused rather than guessed (CONVENTIONS.md)."""
+    """ISO 8601 with its offset: a time without one is refused rather than guessed (CONVENTIONS.md);
+    and within the dates the system can mean."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("validators", [validate_date_in_range])
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
         if isinstance(value, str):

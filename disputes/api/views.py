@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from accounts.permissions import api_permission, can
 from detainees.api import CENTRE_STAFF_ONLY
 from yaoyao_mediation.api_errors import service_error_detail
 from yaoyao_mediation.disclosure import SESSION_LOGISTICS_ONLY, Audience, audience_of
+from yaoyao_mediation.json_input import JSONParser
 
 from .. import services
 from ..models import DisputeLead, MediationSession, SessionParticipant

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import require
 from detainees.models import Detention
+from security.normalizers import validate_phone
 from yaoyao_mediation.states import require_transition
 
 from ..models import DisputeLead, LeadOutcome, LeadParty, LeadTransition, MediationSession
@@ -32,6 +33,15 @@ class PartyInput:
     relation: str = ""
     phone: str = ""
     address: str = ""
+
+
+def party_phone(party: PartyInput) -> str:
+    """The party's number as stored: normalised and checked like every phone input (the forms and the
+    API check it first; this keeps any other caller to the same rule)."""
+    try:
+        return validate_phone(party.phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
 
 
 @transaction.atomic
@@ -65,8 +75,9 @@ def open_lead(
         assigned_officer=assigned_officer or detention.responsible_officer,
     )
     lead.full_clean(exclude=["detention", "assigned_officer"])
+    phones = [party_phone(party) for party in parties]
     lead.save()
-    for party in parties:
+    for party, phone in zip(parties, phones, strict=True):
         if not party.name.strip():
             raise ValidationError(_("当事人姓名不能为空"))
         LeadParty.objects.create(
@@ -74,7 +85,7 @@ def open_lead(
             side=party.side,
             name=party.name.strip(),
             relation=party.relation.strip(),
-            phone=party.phone.strip(),
+            phone=phone,
             address=party.address.strip(),
         )
     LeadTransition.objects.create(lead=lead, from_status="", to_status=Status.OPEN, at=now, acting_user=acting_user)
@@ -151,7 +162,7 @@ def add_party(lead: DisputeLead, party: PartyInput, *, acting_user: User) -> Lea
         side=party.side,
         name=party.name.strip(),
         relation=party.relation.strip(),
-        phone=party.phone.strip(),
+        phone=party_phone(party),
         address=party.address.strip(),
     )
     row.full_clean(exclude=["lead", "phone_hash"])
