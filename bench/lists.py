@@ -246,14 +246,12 @@ class Worker:
         import psycopg2
         from django.db import connection
 
-        settings = connection.settings_dict
-        raw = psycopg2.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"] or None,
-            host=settings["HOST"] or None,
-            port=settings["PORT"] or None,
-        )
+        # The parameters Django itself connects with: they include OPTIONS, where the embedded server's
+        # socket directory is (its URL's "?host=", HOST stays empty); HOST/PORT alone would go to the
+        # default socket. The cursor factory is Django's: a raw connection keeps psycopg2's own.
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        raw = psycopg2.connect(**params)
         raw.autocommit = True
         return raw
 
