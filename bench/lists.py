@@ -28,7 +28,8 @@ EXPLAIN ANALYZE of the worklist query at the first and deep page (with and witho
 the cursor), for the write-up in docs/performance.md.
 
 Run:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/yaoyao .venv/bin/python bench/lists.py
-       (after bench/tiers.py; `--tier L` adds bench_l when built; only DATABASE_URL's server is used)
+       (after bench/tiers.py; `--tier L` adds bench_l when built; only DATABASE_URL's server is used,
+       without it the embedded one)
 Writes bench/results/lists.json, prints a table, exits 1 when a target is missed.
 """
 
