@@ -28,7 +28,8 @@ EXPLAIN ANALYZE of the worklist query at the first and deep page (with and witho
 the cursor), for the write-up in docs/performance.md.
 
 Run:   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/yaoyao .venv/bin/python bench/lists.py
-       (after bench/tiers.py; `--tier L` adds bench_l when built; only DATABASE_URL's server is used)
+       (after bench/tiers.py; `--tier L` adds bench_l when built; only DATABASE_URL's server is used,
+       without it the embedded one)
 Writes bench/results/lists.json, prints a table, exits 1 when a target is missed.
 """
 
@@ -246,14 +247,12 @@ class Worker:
         import psycopg2
         from django.db import connection
 
-        settings = connection.settings_dict
-        raw = psycopg2.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"] or None,
-            host=settings["HOST"] or None,
-            port=settings["PORT"] or None,
-        )
+        # The parameters Django itself connects with: they include OPTIONS, where the embedded server's
+        # socket directory is (its URL's "?host=", HOST stays empty); HOST/PORT alone would go to the
+        # default socket. The cursor factory is Django's: a raw connection keeps psycopg2's own.
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        raw = psycopg2.connect(**params)
         raw.autocommit = True
         return raw
 

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization, User
 from accounts.permissions import require
 from security.fields import encrypted_lookup, lookup_hash_for
+from yaoyao_mediation.file_names import without_controls
 from yaoyao_mediation.states import require_transition
 
-from . import identity
+from . import document_files, identity
 from .deadlines import assessment_due_at
 from .escalation import escalation_score
 from .models import Detention, Document, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
@@ -499,35 +500,37 @@ def record_health_check(
     return check, created
 
 
-# The file types a case document may have, told by their first bytes (never by the name or the type the
-# browser declares, both chosen by the sender): (signature, content type, file extension).
-DOCUMENT_SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-DOCUMENT_EXTENSIONS = {content_type: extension for _signature, content_type, extension in DOCUMENT_SIGNATURES}
+# The file types a case document may have, told by their content (never by the name or the type the
+# browser declares, both chosen by the sender): document_files parses the whole file as the type its
+# first bytes claim.
+DOCUMENT_EXTENSIONS = document_files.EXTENSIONS
 
 
 def document_content_type(head: bytes) -> str | None:
-    """The content type of a file starting with `head`, or None when it is not a PDF, JPEG or PNG."""
-    for signature, content_type, _extension in DOCUMENT_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
+    """The content type a file starting with `head` claims, or None when it is not a PDF, JPEG or PNG."""
+    return document_files.claimed_type(head)
 
 
 def check_document_file(upload: UploadedFile) -> str:
-    """The content type of an upload; ValidationError when it is too large or of another type."""
+    """The content type of an upload; ValidationError when it is too large, of another type, or not a
+    complete, clean file of the type it claims (a polyglot, a damaged file, data after its end)."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(_("文件过大：不能超过 %(size)s") % {"size": filesizeformat(limit)}, code="too_large")
     upload.seek(0)
-    head = upload.read(16)
+    data = upload.read(limit + 1)  # the whole file: its size is checked above
     upload.seek(0)
-    content_type = document_content_type(head)
+    content_type = document_content_type(data[:16])
     if content_type is None:
         raise ValidationError(_("只能上传 PDF、JPEG 或 PNG 文件（按文件内容判断，而非扩展名）"), code="file_type")
+    try:
+        document_files.check(data, content_type)
+    except document_files.NotADocument:
+        raise ValidationError(
+            _("文件不是完整有效的 %(type)s 文件（已损坏或夹带其他内容），未保存")
+            % {"type": document_files.NAMES[content_type]},
+            code="file_content",
+        ) from None
     return content_type
 
 
@@ -539,7 +542,9 @@ def add_document(
     require(acting_user, "change_detention", detention.facility_id)
     if kind not in Document.Kind.values:
         raise ValidationError({"kind": _("请选择材料类型")})
-    if not title.strip():
+    # The title becomes the download's file name: no character may disguise it (file_names).
+    title = without_controls(title)
+    if not title:
         raise ValidationError({"title": _("请填写标题")})
     content_type = check_document_file(upload)
     digest = hashlib.sha256()
@@ -549,7 +554,7 @@ def add_document(
     document = Document(
         detention=detention,
         kind=kind,
-        title=title.strip(),
+        title=title,
         content_type=content_type,
         size=upload.size,
         sha256=digest.hexdigest(),

@@ -22,6 +22,7 @@ from accounts.access import current_membership
 from accounts.permissions import requires
 from audit.models import AccessLog
 from audit.services import record_access
+from yaoyao_mediation.file_names import attachment_name
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
@@ -153,7 +154,7 @@ def download_document(request: HttpRequest, pk: int, document_pk: int) -> FileRe
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=True,
-        filename=f"{document.title}.{extension}",
+        filename=attachment_name(document.title, extension),
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

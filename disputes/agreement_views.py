@@ -29,6 +29,7 @@ from accounts.models import Organization
 from accounts.permissions import can, requires
 from audit.models import AccessLog
 from audit.services import record_access
+from yaoyao_mediation.file_names import without_controls
 from yaoyao_mediation.form_fields import add_service_errors
 
 from . import services
@@ -207,7 +208,8 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(
         stored,
         as_attachment=True,
-        filename=_("调解协议书-%(number)s.pdf") % {"number": agreement.number},
+        # The number is the system's, but a download's name is made one way (file_names).
+        filename=without_controls(_("调解协议书-%(number)s.pdf") % {"number": agreement.number}),
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"

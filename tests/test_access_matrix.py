@@ -59,6 +59,7 @@ from notifications.models import Delivery, InboxMessage, WebhookEndpoint
 from notifications.services import Message, notify, notify_organization
 from tests.conftest import PERSONA_OF_ROLE, make_person
 from tests.detainees import conftest as detainee_fixtures
+from tests.detainees import document_files
 from tests.detainees.conftest import ID_WOMAN, local
 from tests.disputes import conftest as dispute_fixtures
 from tests.disputes import test_agreement_pdf as agreement_fixtures
@@ -185,7 +186,7 @@ def test_an_undeclared_view_fails_the_walk():
 
 # --- the world: centre A (the callers' own) and centre B (another), each built through the services ---
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = document_files.pdf()  # a whole, valid PDF: uploads are parsed
 INBOX_SUBJECT = "权限矩阵测试消息"
 
 

@@ -12,9 +12,10 @@ from detainees import services
 from detainees.models import Document, HealthCheck, Movement
 from tests.conftest import PERSONA_OF_ROLE
 
+from . import document_files
 from .conftest import local
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = document_files.pdf()  # a whole, valid PDF: uploads are parsed
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from detainees import services
 from detainees.imports import applying
 from detainees.models import Detention, Document, ImportLog, IntakeAssessment, Person
 
+from . import document_files
 from .conftest import FIXED_NOW, ID_WOMAN, local
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = document_files.pdf()  # a whole, valid PDF: uploads are parsed
 
 
 def intake_at(facility, user):

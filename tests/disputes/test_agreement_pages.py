@@ -4,6 +4,7 @@ the page that waits for the worker."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -155,6 +156,19 @@ def test_a_ready_pdf_is_downloaded_logged_and_not_cached(agreement, resolved_lea
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     log = AccessLog.objects.get()
     assert (log.user, log.action, log.object_id) == (officer_a, AccessLog.Action.DOWNLOAD_AGREEMENT, str(agreement.pk))
+
+
+def test_the_download_name_has_no_control_or_bidi_characters(
+    agreement, resolved_lead, officer_a, pdf_storage, client_for
+):
+    pdf.store_agreement_pdf(agreement.pk)
+    # The number is the system's; should one ever carry an override, the file name still shows as typed.
+    Agreement.objects.filter(pk=agreement.pk).update(number="余调\u202e字1\u0007号")
+
+    response = client_for(officer_a).get(pdf_url(resolved_lead))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("调解协议书-余调字1号.pdf")
 
 
 def test_the_download_is_logged_before_anything_is_sent(
