@@ -1,7 +1,36 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, Organization, User
+
+# Django stores a permission's name in English when it creates it ("Can view 入所记录"); the admin shows
+# the four model permissions by their action in Chinese instead, and any other by its stored name.
+PERMISSION_ACTIONS = {"add": _("新增"), "change": _("修改"), "delete": _("删除"), "view": _("查看")}
+
+
+def permission_label(permission: Permission) -> str:
+    model = permission.content_type.model_class()
+    action, _underscore, model_name = permission.codename.partition("_")
+    if model is None:
+        return f"{permission.content_type.app_label} | {permission.name}"
+    if action in PERMISSION_ACTIONS and model_name == model._meta.model_name:
+        name = f"{PERMISSION_ACTIONS[action]}{model._meta.verbose_name}"
+    else:
+        name = permission.name
+    return f"{model._meta.app_config.verbose_name} | {name}"
+
+
+class PermissionLabels:
+    """The permission pickers of the user and group forms, labelled by permission_label."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,8 +39,16 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, BaseGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PermissionLabels, BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, ("拘调融合", {"fields": ("full_name",)}))
     list_display = ("username", "full_name", "is_active", "last_login")
     search_fields = ("username", "full_name")

@@ -58,7 +58,9 @@ class User(AbstractUser):
     phone = EncryptedTextField(
         _("手机号码"), max_length=32, blank=True, hash_field="phone_hash", normalizer=normalize_phone
     )
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True, verbose_name=_("联系电话检索码")
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -121,8 +123,8 @@ class Organization(TimeStampedModel):
         "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     # Materialised path of primary keys, "/1/4/9/": a subtree is one indexed prefix match.
-    path = models.CharField(max_length=255, editable=False)
-    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    path = models.CharField(max_length=255, editable=False, verbose_name=_("层级路径"))
+    depth = models.PositiveSmallIntegerField(editable=False, default=0, verbose_name=_("层级深度"))
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -23,6 +23,7 @@ import pghistory
 import pgtrigger
 from django.db import models
 from django.db.models.fields.json import KeyTextTransform
+from django.utils.text import format_lazy
 
 
 def event_indexes() -> list[models.Index]:
@@ -47,8 +48,19 @@ def changed_except(*columns: str) -> pgtrigger.Condition:
 
 
 def track(*trackers: pghistory.Tracker, **options):
-    """`pghistory.track(*trackers, **options)`, adding the indexes of the audit pages."""
-    meta = options.pop("meta", None) or {}
-    # A new dict on every call: pghistory adds its append-only trigger to the dict it is given.
-    meta = {**meta, "indexes": [*meta.get("indexes", []), *event_indexes()]}
-    return pghistory.track(*trackers, meta=meta, **options)
+    """`pghistory.track(*trackers, **options)`, adding the indexes of the audit pages and a Chinese
+    name for the event model ("矛盾线索变更记录"), which the admin and the audit pages may show."""
+    given = options.pop("meta", None) or {}
+
+    def decorate(model: type[models.Model]) -> type[models.Model]:
+        name = format_lazy("{}变更记录", model._meta.verbose_name)
+        # A new dict on every call: pghistory adds its append-only trigger to the dict it is given.
+        meta = {
+            "verbose_name": name,
+            "verbose_name_plural": name,
+            **given,
+            "indexes": [*given.get("indexes", []), *event_indexes()],
+        }
+        return pghistory.track(*trackers, meta=meta, **options)(model)
+
+    return decorate

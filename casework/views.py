@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,8 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("view_dashboard")
 def dashboard(request: HttpRequest, role: str) -> HttpResponse:
-    """Each role's dashboard: what accounts shows of the team, partners or region, and what disputes
-    shows of the sessions ahead."""
+    """Each role's dashboard: first the role's queue (casework.selectors.dashboard_queues: what waits
+    for this user), then what accounts shows of the team, partners or region, and what disputes shows
+    of the sessions ahead. Every list is read here, so the template renders without a query."""
     if role not in Role.values:
         raise Http404
     membership = current_membership(request.user)
@@ -69,10 +71,16 @@ def dashboard(request: HttpRequest, role: str) -> HttpResponse:
     context = {
         "role": role,
         "organization": membership.organization,
-        **DASHBOARD_CONTEXT[role](membership),
+        "queues": casework_selectors.dashboard_queues(request.user, role, now=timezone.now()),
+        **{name: _listed(value) for name, value in DASHBOARD_CONTEXT[role](membership).items()},
         **dashboard_sessions(request.user, role),
     }
     return render(request, "casework/dashboard.html", context)
+
+
+def _listed(value):
+    """A queryset read now, in the view, rather than while the template renders."""
+    return list(value) if isinstance(value, QuerySet) else value
 
 
 # --- the centre's worklist -------------------------------------------------------------------------

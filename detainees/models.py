@@ -45,7 +45,7 @@ class Person(TimeStampedModel):
     id_number = EncryptedTextField(
         _("证件号码"), blank=True, hash_field="id_number_hash", normalizer=normalize_document_number
     )
-    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("证件号码检索码"))
     unknown_identity_description = models.TextField(
         _("身份不明情况说明"), blank=True, help_text=_("体貌特征、口音、自报信息等")
     )
@@ -53,7 +53,7 @@ class Person(TimeStampedModel):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("联系电话检索码"))
     household_address = models.CharField(_("户籍地址"), max_length=255, blank=True)
     current_address = models.CharField(_("现住址"), max_length=255, blank=True)
     employer = models.CharField(_("工作单位"), max_length=128, blank=True)
@@ -78,11 +78,13 @@ class Person(TimeStampedModel):
 
 @track()
 class FamilyContact(TimeStampedModel):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="family_contacts")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="family_contacts", verbose_name=_("被拘留人")
+    )
     name = models.CharField(_("姓名"), max_length=64)
     relation = models.CharField(_("关系"), max_length=32)
     phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("联系电话检索码"))
 
     class Meta:
         verbose_name = _("家属联系人")
@@ -208,12 +210,20 @@ class Detention(TimeStampedModel):
 class Movement(TimeStampedModel):
     """A transfer between centres inside one detention."""
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="movements")
-    from_facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    to_facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="movements", verbose_name=_("入所记录")
+    )
+    from_facility = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("原拘留所")
+    )
+    to_facility = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("转入拘留所")
+    )
     moved_at = models.DateTimeField(_("转所时间"))
     note = models.CharField(_("说明"), max_length=255, blank=True)
-    acting_user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    acting_user = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人")
+    )
 
     class Meta:
         verbose_name = _("转所记录")
@@ -230,7 +240,9 @@ class HealthCheck(TimeStampedModel):
         POSTPONE = "postpone", _("暂缓参加调解")
         UNSUITABLE = "unsuitable", _("不宜参加调解")
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="health_checks")
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="health_checks", verbose_name=_("入所记录")
+    )
     external_ref = models.CharField(_("体检编号"), max_length=64, unique=True)
     checked_at = models.DateTimeField(_("体检时间"))
     conclusion = models.CharField(_("体检结论"), max_length=16, choices=Conclusion.choices)
@@ -267,8 +279,12 @@ class IntakeAssessment(TimeStampedModel):
         LEADS_FOUND = "leads_found", _("发现矛盾纠纷线索")
         NONE_FOUND = "none_found", _("未发现矛盾纠纷")
 
-    detention = models.OneToOneField(Detention, on_delete=models.CASCADE, related_name="assessment")
-    risk_tags = ArrayField(models.CharField(max_length=32, choices=RiskTag.choices), default=list, blank=True)
+    detention = models.OneToOneField(
+        Detention, on_delete=models.CASCADE, related_name="assessment", verbose_name=_("入所记录")
+    )
+    risk_tags = ArrayField(
+        models.CharField(max_length=32, choices=RiskTag.choices), default=list, blank=True, verbose_name=_("风险标签")
+    )
     risk_level = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices)
     needs = models.TextField(_("需求"), blank=True, help_text=_("本人及家庭的帮扶需求"))
     screening_result = models.CharField(_("纠纷排查结果"), max_length=16, choices=Screening.choices)
@@ -300,14 +316,18 @@ class Document(TimeStampedModel):
         AGREEMENT = "agreement", _("调解协议书")
         OTHER = "other", _("其他材料")
 
-    detention = models.ForeignKey(Detention, on_delete=models.CASCADE, related_name="documents")
+    detention = models.ForeignKey(
+        Detention, on_delete=models.CASCADE, related_name="documents", verbose_name=_("入所记录")
+    )
     kind = models.CharField(_("材料类型"), max_length=24, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=128)
     file = models.FileField(_("文件"), upload_to=document_upload_to, storage=private_storage)
-    content_type = models.CharField(max_length=64, editable=False)
-    size = models.PositiveIntegerField(editable=False)
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    content_type = models.CharField(max_length=64, editable=False, verbose_name=_("文件类型"))
+    size = models.PositiveIntegerField(editable=False, verbose_name=_("文件大小（字节）"))
+    sha256 = models.CharField(max_length=64, editable=False, verbose_name=_("SHA-256 校验值"))
+    uploaded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传人")
+    )
 
     class Meta:
         verbose_name = _("材料")
@@ -355,22 +375,28 @@ class ImportLog(TimeStampedModel):
 
     kind = models.CharField(_("导入类型"), max_length=16, choices=Kind.choices)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices)
-    facility = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("拘留所")
+    )
     file_name = models.CharField(_("文件名"), max_length=255, blank=True)
     checksum = models.CharField(_("文件校验值 (SHA-256)"), max_length=64)
     # Kept until the import is done, so a Celery task can read it; deleted afterwards.
-    stored_file = models.FileField(upload_to="imports/", storage=private_storage, blank=True)
+    stored_file = models.FileField(
+        upload_to="imports/", storage=private_storage, blank=True, verbose_name=_("暂存文件")
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.CHECKED)
     only_valid_rows = models.BooleanField(_("仅导入有效行"), default=False)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0, verbose_name=_("总行数"))
+    processed_rows = models.PositiveIntegerField(default=0, verbose_name=_("已处理行数"))
     new_count = models.PositiveIntegerField(_("新增"), default=0)
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
     invalid_count = models.PositiveIntegerField(_("无效"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)  # [{"row": n, "message": "..."}]
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("导入人")
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("完成时间"))
 
     class Meta:
         verbose_name = _("导入记录")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Expression, F, Field, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import Case, CharField, Expression, F, Field, Func, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -51,6 +51,20 @@ def assessment_overdue(queryset: QuerySet[Detention], *, now: datetime) -> Query
 def assessment_due_soon(queryset: QuerySet[Detention], *, now: datetime) -> QuerySet[Detention]:
     return queryset.filter(
         assessment_completed_at__isnull=True, assessment_due_at__gte=now, assessment_due_at__lt=now + DUE_SOON
+    )
+
+
+def assessments_due(user, *, now: datetime) -> QuerySet[Detention]:
+    """The intake assessments of the user's centre that are overdue or fall due within DUE_SOON, the
+    people the user is responsible for first, then by due time (on detention_assessment_due_idx)."""
+    own_first = Case(When(responsible_officer_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        visible_to(user)
+        .filter(assessment_completed_at__isnull=True, assessment_due_at__lt=now + DUE_SOON)
+        .in_custody()
+        .select_related("person")
+        .only("pk", "assessment_due_at", "assessment_completed_at", "responsible_officer_id", "cell", "person__name")
+        .order_by(own_first, "assessment_due_at", "pk")
     )
 
 

@@ -169,12 +169,12 @@ class LeadParty(TimeStampedModel):
         PARTY = "party", _("当事人一方")
         COUNTERPARTY = "counterparty", _("对方当事人")
 
-    lead = models.ForeignKey(DisputeLead, on_delete=models.CASCADE, related_name="parties")
+    lead = models.ForeignKey(DisputeLead, on_delete=models.CASCADE, related_name="parties", verbose_name=_("矛盾线索"))
     side = models.CharField(_("身份"), max_length=16, choices=Side.choices)
     name = models.CharField(_("姓名或名称"), max_length=128)
     relation = models.CharField(_("与被拘留人关系"), max_length=32, blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("联系电话检索码"))
     address = models.CharField(_("地址"), max_length=255, blank=True)
 
     class Meta:
@@ -189,14 +189,22 @@ class LeadParty(TimeStampedModel):
 class LeadTransition(models.Model):
     """Every change of a lead's state, for the timeline (permanent; the audit trail keeps the rest)."""
 
-    lead = models.ForeignKey(DisputeLead, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=16, choices=DisputeLead.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=DisputeLead.Status.choices)
-    at = models.DateTimeField()
-    acting_user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        DisputeLead, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("矛盾线索")
+    )
+    from_status = models.CharField(
+        max_length=16, choices=DisputeLead.Status.choices, blank=True, verbose_name=_("原状态")
+    )
+    to_status = models.CharField(max_length=16, choices=DisputeLead.Status.choices, verbose_name=_("新状态"))
+    at = models.DateTimeField(verbose_name=_("时间"))
+    acting_user = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
+    )
+    note = models.TextField(blank=True, verbose_name=_("说明"))
 
     class Meta:
+        verbose_name = _("线索状态变更")
+        verbose_name_plural = pgettext_lazy("plural", "线索状态变更")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -254,7 +262,7 @@ class ResolutionPlan(TimeStampedModel):
     decision_comment = models.TextField(_("审批意见"), blank=True)
     # Grows with every save of the text; a leader's decision names the revision they read, so a plan
     # changed after the review page was opened is not approved unseen.
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1, verbose_name=_("修订版本"))
 
     class Meta:
         verbose_name = _("一人一策方案")
@@ -275,13 +283,17 @@ class PlanReview(models.Model):
         APPROVED = "approved", _("批准")
         RETURNED = "returned", _("退回")
 
-    plan = models.ForeignKey(ResolutionPlan, on_delete=models.CASCADE, related_name="reviews")
+    plan = models.ForeignKey(
+        ResolutionPlan, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("一人一策方案")
+    )
     decision = models.CharField(_("审批结果"), max_length=16, choices=Decision.choices)
     comment = models.TextField(_("审批意见"), blank=True)
-    reviewer = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField()
+    reviewer = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审批人"))
+    at = models.DateTimeField(verbose_name=_("审批时间"))
 
     class Meta:
+        verbose_name = _("方案审批记录")
+        verbose_name_plural = pgettext_lazy("plural", "方案审批记录")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -393,8 +405,10 @@ class MediationSession(TimeStampedModel):
 
     lead = models.ForeignKey(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.PROTECT, related_name="sessions")
     # Copied from the lead so that the constraints below can hold the person and the room's centre.
-    person = models.ForeignKey("detainees.Person", on_delete=models.PROTECT, related_name="+")
-    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "detainees.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("被拘留人")
+    )
+    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("拘留所"))
     mode = models.CharField(_("调解方式"), max_length=16, choices=Mode.choices, default=Mode.IN_PERSON)
     room = models.ForeignKey(
         Room, verbose_name=_("调解室"), null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
@@ -410,14 +424,16 @@ class MediationSession(TimeStampedModel):
     minutes = models.TextField(_("调解笔录"), blank=True)
     result = models.CharField(_("调解结果"), max_length=16, choices=Result.choices, blank=True)
     next_steps = models.TextField(_("下一步工作"), blank=True)
-    scheduled_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    scheduled_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("安排人")
+    )
     # A leader's explicit override, recorded with its reasons.
     override_reasons = ArrayField(models.CharField(max_length=16), verbose_name=_("特批事由"), default=list, blank=True)
     override_by = models.ForeignKey(
         User, verbose_name=_("特批人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     override_note = models.TextField(_("特批说明"), blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("取消时间"))
     cancel_reason = models.TextField(_("取消原因"), blank=True)
 
     class Meta:
@@ -461,19 +477,23 @@ class SessionParticipant(TimeStampedModel):
         VOLUNTEER = "volunteer", _("社会监督员")
         AGENCY = "agency", _("协作单位人员")
 
-    session = models.ForeignKey(MediationSession, on_delete=models.CASCADE, related_name="participants")
+    session = models.ForeignKey(
+        MediationSession, on_delete=models.CASCADE, related_name="participants", verbose_name=_("调解会")
+    )
     user = models.ForeignKey(
         User, verbose_name=_("参加人员"), on_delete=models.PROTECT, related_name="session_bookings"
     )
     capacity = models.CharField(_("参加身份"), max_length=16, choices=Capacity.choices)
     # The user's organization at booking time (KPI 3: a session with a partner organization).
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    active = models.BooleanField(default=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在单位")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("开始时间"))
+    ends_at = models.DateTimeField(verbose_name=_("结束时间"))
+    active = models.BooleanField(default=True, verbose_name=_("有效"))
     # Volunteers declare, each time they are added, that they have no conflict of interest.
     conflict_declaration = models.TextField(_("利益冲突声明"), blank=True)
-    declared_at = models.DateTimeField(null=True, blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("声明时间"))
 
     class Meta:
         verbose_name = _("参加人员")
@@ -496,7 +516,9 @@ class SessionParticipant(TimeStampedModel):
 class SessionGuest(TimeStampedModel):
     """Someone from outside taking part: a family member, the counterparty, a village cadre."""
 
-    session = models.ForeignKey(MediationSession, on_delete=models.CASCADE, related_name="guests")
+    session = models.ForeignKey(
+        MediationSession, on_delete=models.CASCADE, related_name="guests", verbose_name=_("调解会")
+    )
     name = models.CharField(_("姓名"), max_length=64)
     relation = models.CharField(_("身份或关系"), max_length=64, blank=True)
 
@@ -516,7 +538,9 @@ class SessionGuest(TimeStampedModel):
 class LeadOutcome(TimeStampedModel):
     """How a closed lead ended, with the effects the KPIs' headline totals count (DESIGN.md §6)."""
 
-    lead = models.OneToOneField(DisputeLead, on_delete=models.CASCADE, related_name="outcome")
+    lead = models.OneToOneField(
+        DisputeLead, on_delete=models.CASCADE, related_name="outcome", verbose_name=_("矛盾线索")
+    )
     summary = models.TextField(_("化解情况"))
     enforcement_settled = models.BooleanField(_("执行和解"), default=False)
     agreed_amount = models.DecimalField(_("约定金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -525,7 +549,9 @@ class LeadOutcome(TimeStampedModel):
     petition_withdrawn = models.BooleanField(_("停访息诉"), default=False)
     family_reconciled = models.BooleanField(_("家庭和好"), default=False)
     crisis_averted = models.BooleanField(_("避免极端事件"), default=False)
-    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+    )
 
     class Meta:
         verbose_name = _("化解结果")
@@ -553,9 +579,11 @@ class Agreement(TimeStampedModel):
     agreed_amount = models.DecimalField(_("约定金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     paid_amount = models.DecimalField(_("已履行金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     signed_on = models.DateField(_("签订日期"))
-    revision = models.PositiveIntegerField(default=1)
-    pdf = models.FileField(upload_to="agreements/", storage=private_storage, blank=True, max_length=255)
-    pdf_revision = models.PositiveIntegerField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1, verbose_name=_("修订版本"))
+    pdf = models.FileField(
+        upload_to="agreements/", storage=private_storage, blank=True, max_length=255, verbose_name=_("协议书 PDF")
+    )
+    pdf_revision = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("PDF 对应版本"))
 
     class Meta:
         verbose_name = _("调解协议书")
@@ -599,11 +627,13 @@ class AgreementSequence(models.Model):
     """The last agreement number handed out per centre and year. Numbers are never derived from a
     count: a transfer or a corrected signing date would make a count repeat a number."""
 
-    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("拘留所"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("年份"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("已用最大编号"))
 
     class Meta:
+        verbose_name = _("协议编号序列")
+        verbose_name_plural = pgettext_lazy("plural", "协议编号序列")
         constraints = [models.UniqueConstraint(fields=["facility", "year"], name="agreement_sequence_unique")]
 
     def __str__(self) -> str:
@@ -612,11 +642,15 @@ class AgreementSequence(models.Model):
 
 @track()
 class Signatory(TimeStampedModel):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("调解协议书")
+    )
     name = models.CharField(_("姓名或名称"), max_length=128)
     role = models.CharField(_("身份"), max_length=64)  # 甲方, 乙方, 调解员, 见证人
 
     class Meta:
+        verbose_name = _("签署人")
+        verbose_name_plural = pgettext_lazy("plural", "签署人")
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -641,19 +675,27 @@ class JudicialConfirmation(TimeStampedModel):
 
     # A refused request stays on record when the centre asks again: at most one request per agreement
     # that is not refused (the constraint below settles two requests racing).
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="judicial_confirmations")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="judicial_confirmations", verbose_name=_("调解协议书")
+    )
     court = models.ForeignKey(Organization, verbose_name=_("受理法院"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
-    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(verbose_name=_("申请时间"))
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("处理人")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("处理时间"))
     court_note = models.TextField(_("法院意见"), blank=True)
     # The agreement revision the court was sent. After a refusal the centre may change the agreement
     # and ask another court; the court that refused keeps its request, not a view of the new text.
-    agreement_revision = models.PositiveIntegerField(default=1)
+    agreement_revision = models.PositiveIntegerField(default=1, verbose_name=_("协议版本"))
 
     class Meta:
+        verbose_name = _("司法确认申请")
+        verbose_name_plural = pgettext_lazy("plural", "司法确认申请")
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement"],
@@ -667,8 +709,21 @@ class SessionUserObjectPermission(UserObjectPermissionBase):
     """django-guardian's direct foreign-key grant table for sessions: a volunteer or a court mediator
     invited to one session gets `view_mediationsession` on it (DESIGN.md §5)."""
 
-    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE, verbose_name=_("调解会"))
+    # guardian's own columns, named in Chinese for the admin and the audit pages.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, verbose_name=_("用户"))
+    permission = models.ForeignKey("auth.Permission", on_delete=models.CASCADE, verbose_name=_("权限"))
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("调解会授权（用户）")
+        verbose_name_plural = pgettext_lazy("plural", "调解会授权（用户）")
 
 
 class SessionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(MediationSession, on_delete=models.CASCADE, verbose_name=_("调解会"))
+    group = models.ForeignKey("auth.Group", on_delete=models.CASCADE, verbose_name=_("用户组"))
+    permission = models.ForeignKey("auth.Permission", on_delete=models.CASCADE, verbose_name=_("权限"))
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("调解会授权（用户组）")
+        verbose_name_plural = pgettext_lazy("plural", "调解会授权（用户组）")

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.access import current_membership, staff_facility_id
 from detainees import selectors as detainee_selectors
 from yaoyao_mediation.disclosure import SESSION_LOGISTICS_ONLY, Audience, audience_of
 
-from .models import DisputeLead, JudicialConfirmation, MediationSession, SessionUserObjectPermission
+from .models import DisputeLead, JudicialConfirmation, MediationSession, ResolutionPlan, SessionUserObjectPermission
 
 # The custody clock (a lead still open this long before the scheduled release is flagged) is defined
 # once, in detainees, whose worklist filters on it in SQL; the lead pages use the same value.
@@ -101,3 +101,91 @@ def custody_clock_running(detention, open_leads: int | None, *, now: datetime) -
 def release_moment() -> Coalesce:
     """custody_clock_running's release, in SQL, for lead querysets."""
     return Coalesce("detention__released_at", "detention__scheduled_release_at")
+
+
+# --- the queues of the dashboards (casework.selectors.dashboard_queues) ----------------------------------
+
+# A queue shows its first rows and says when there are more; the lists behind it have the rest.
+QUEUE_LENGTH = 10
+
+
+def plans_awaiting_approval(user) -> QuerySet:
+    """Submitted plans of the user's centre, oldest submission first: what its leaders have to decide."""
+    return (
+        ResolutionPlan.objects.filter(lead__facility_id=staff_facility_id(user), status=ResolutionPlan.Status.SUBMITTED)
+        .select_related("lead__detention__person", "author")
+        .only(
+            "pk",
+            "submitted_at",
+            "lead__id",
+            "lead__category",
+            "lead__detention__person__name",
+            "author__full_name",
+            "author__username",
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def leads_without_plan(user) -> QuerySet[DisputeLead]:
+    """Open leads of the user's centre that have no plan for the leaders yet (none, a draft, or one
+    returned), the user's own first, then the oldest."""
+    unplanned = Q(plan__isnull=True) | Q(plan__status__in=[ResolutionPlan.Status.DRAFT, ResolutionPlan.Status.RETURNED])
+    return (
+        leads_visible_to(user)
+        .filter(unplanned, closed_at__isnull=True)
+        .select_related("detention__person", "plan")
+        .only("pk", "category", "created_at", "assigned_officer_id", "detention__person__name", "plan__status")
+        .order_by(_own_first("assigned_officer_id", user), "pk")
+    )
+
+
+def sessions_between(user, start: datetime, end: datetime) -> QuerySet[MediationSession]:
+    """The sessions the user sees that run in [start, end), cancelled ones left out, in time order."""
+    return _queue_sessions(sessions_visible_to(user).filter(starts_at__lt=end, ends_at__gt=start))
+
+
+def overridden_sessions_ahead(user, *, since: datetime) -> QuerySet[MediationSession]:
+    """Sessions of the user's centre booked by a leader's override (after release, or against the
+    health check) that have not ended by `since`: the leaders answer for them. Nothing waits for an
+    override: an officer who needs one is refused and asks a leader, who books the session."""
+    sessions = sessions_visible_to(user).filter(facility_id=staff_facility_id(user), ends_at__gt=since)
+    return (
+        _queue_sessions(sessions.exclude(override_reasons=[]))
+        .select_related("override_by")
+        .only(*QUEUE_SESSION_FIELDS, "override_reasons", "override_by__full_name", "override_by__username")
+    )
+
+
+# What a queue shows of a session (time, room, person, dispute, state), and nothing more is read.
+QUEUE_SESSION_FIELDS = ("starts_at", "ends_at", "status", "mode", "room__name", "lead__category", "person__name")
+
+
+def _queue_sessions(sessions: QuerySet[MediationSession]) -> QuerySet[MediationSession]:
+    return (
+        sessions.exclude(status=MediationSession.Status.CANCELLED)
+        .select_related("room", "lead", "person")
+        .only(*QUEUE_SESSION_FIELDS)
+        .order_by("starts_at", "pk")
+    )
+
+
+def confirmations_awaiting(user) -> QuerySet[JudicialConfirmation]:
+    """Requests for judicial confirmation still to be decided, oldest first."""
+    return (
+        confirmations_visible_to(user)
+        .filter(status=JudicialConfirmation.Status.REQUESTED)
+        .only(
+            "pk",
+            "requested_at",
+            "court__name",
+            "agreement__number",
+            "agreement__lead__detention__facility__name",
+        )
+        .order_by("requested_at", "pk")
+    )
+
+
+def _own_first(column: str, user) -> Case:
+    """0 for the user's own rows, 1 for the others: ordered first by this, the user's own come first."""
+    return Case(When(**{column: user.pk}, then=Value(0)), default=Value(1), output_field=IntegerField())

@@ -64,7 +64,9 @@ class InboxMessage(models.Model):
 class ChannelPreference(models.Model):
     """A user's choice for one channel; without a row, USER_CHANNEL_DEFAULTS applies."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences", verbose_name=_("用户")
+    )
     channel = models.CharField(
         _("渠道"),
         max_length=16,

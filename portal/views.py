@@ -10,7 +10,7 @@ from accounts.permissions import public
 @public
 def index(request: HttpRequest) -> HttpResponse:
     # Only the centres' names and counties: nothing here may reveal whether anyone is detained.
-    centres = (
+    centres = list(
         Organization.objects.filter(kind=Organization.Kind.FACILITY, is_active=True)
         .select_related("parent")
         .order_by("region_code", "name")

@@ -9,7 +9,11 @@ from detainees import import_api as detainees_import_api
 from disputes import api as disputes_api
 from security.ratelimit import rate_limit
 
+from .api_root import api_root
+
 urlpatterns = [
+    # What the API offers: every route below by name (yaoyao_mediation.api_root).
+    path("", api_root, name="api-root"),
     # The same per-address budget as the login page (one scope): the per-username lockout alone would
     # let one address try a few passwords on every username.
     path(

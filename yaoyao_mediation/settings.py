@@ -69,7 +69,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_htmx",
-    "axes",
+    # django-axes under Chinese names in the admin (security.apps.LockoutConfig).
+    "security.apps.LockoutConfig",
     "csp",
     "security",
     "accounts",

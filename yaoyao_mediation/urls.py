@@ -5,7 +5,10 @@ government extranet, the public page on the internet. /healthz is served by ever
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -22,7 +25,16 @@ swagger_ui = csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(SpectacularSwagg
 schema = public(SpectacularAPIView.as_view())
 swagger_ui = public(swagger_ui)
 
-urlpatterns = [path("healthz", healthz, name="healthz")]
+
+@public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """/favicon.ico, which browsers and tools ask for whatever the page links: the icon in static/,
+    served by whitenoise (under its hashed name in production, so the redirect is not permanent)."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
+
+urlpatterns = [path("healthz", healthz, name="healthz"), path("favicon.ico", favicon, name="favicon")]
 
 if "staff" in settings.URL_GROUPS:
     urlpatterns += [

@@ -12,9 +12,10 @@ from accounts.services import create_organization, create_user, grant_membership
 from tests.conftest import PASSWORD, PERSONA_OF_ROLE, make_person
 
 ROLES = list(PERSONA_OF_ROLE)
-# The officer's dashboard: session, user, membership, team, the county (ancestors), partners, and the
-# unread-message count in the header.
-OFFICER_DASHBOARD_QUERIES = 7
+# The officer's dashboard: session, user, membership, the officer's three queues (assessments due, leads
+# without a plan, today's sessions: tests/casework/test_dashboard_queues.py), team, the county
+# (ancestors), partners, and the unread-message count in the header.
+OFFICER_DASHBOARD_QUERIES = 10
 # The supervisor's dashboard: session, user, membership, facilities, kind counts, unread messages.
 SUPERVISOR_DASHBOARD_QUERIES = 6
 

@@ -24,8 +24,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGES = ["/audit/events/", "/audit/access-log/"]
 
 # session, user, membership (+ organization), the inbox's unread count, then the page's own:
-# the events (one UNION ALL over the event tables) and their users; the log rows (one join).
-EVENTS_PAGE_QUERIES = 6
+# the events (one UNION ALL over the event tables) and their users, and one per kind of record the
+# changes refer to, for its label (here organizations and users, at both sizes); the log rows (one join).
+EVENTS_PAGE_QUERIES = 8
 ACCESS_LOG_PAGE_QUERIES = 5
 
 
