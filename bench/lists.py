@@ -88,11 +88,11 @@ WORKLIST_COLUMNS = (
     "assessment_due_at",
     "assessment_completed_at",
     "escalation_score",
+    "name",
+    "phone",
     "person__id",
-    "person__name",
     "person__id_type",
     "person__id_number",
-    "person__phone",
     "responsible_officer__id",
     "responsible_officer__username",
     "responsible_officer__full_name",
@@ -260,7 +260,7 @@ class Worker:
         from django.utils import timezone
 
         from casework import selectors
-        from detainees.models import Person
+        from detainees.models import Detention, Person
 
         now = timezone.now()
         raw = self.raw_connection()
@@ -288,10 +288,14 @@ class Worker:
 
         # Two parts of the ORM's work, timed alone: building the SQL of a fresh queryset, and decrypting the
         # page's ID and phone numbers (EncryptedTextField.from_db_value runs for every row read).
-        id_field, phone_field = Person._meta.get_field("id_number"), Person._meta.get_field("phone")
-        person_ids = [row.person_id for row in worklist()]
+        id_field, phone_field = Person._meta.get_field("id_number"), Detention._meta.get_field("phone")
+        detention_ids = [row.pk for row in worklist()]
         with raw.cursor() as cursor:
-            cursor.execute("SELECT id_number, phone FROM detainees_person WHERE id = ANY(%s)", [person_ids])
+            cursor.execute(
+                "SELECT p.id_number, d.phone FROM detainees_detention d JOIN detainees_person p ON p.id = d.person_id"
+                " WHERE d.id = ANY(%s)",
+                [detention_ids],
+            )
             tokens = cursor.fetchall()
 
         def compile_sql() -> tuple[float, int]:

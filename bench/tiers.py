@@ -280,10 +280,10 @@ def resident_ids(tier: Tier) -> list[tuple[str, date, str]]:
 
 def cipher_rows(tier: Tier) -> list[tuple]:
     """(field, kind, idx, token, hash, birth_date, sex): a few values encrypted through the real fields."""
-    from detainees.models import Person
+    from detainees.models import Detention, Person
 
     id_field = Person._meta.get_field("id_number")
-    phone_field = Person._meta.get_field("phone")
+    phone_field = Detention._meta.get_field("phone")
     rows = []
     for idx, (number, born, sex) in enumerate(resident_ids(tier), start=1):
         rows.append((id_field.context, "resident_id", idx, id_field.get_prep_value(number), "", born, sex))

@@ -100,33 +100,33 @@ SELECT x.*,
   JOIN gen_fac f ON f.idx = x.fac_idx, bench_tier p;
 
 -- step: persons
-INSERT INTO detainees_person (id, created_at, updated_at, id_type, id_number, id_number_hash,
-                              unknown_identity_description, name, sex, birth_date, phone, phone_hash,
-                              household_address, current_address, employer)
-SELECT s.id, s.created_at, s.created_at, s.id_type,
-       coalesce(c.token, ''),
+-- The person (the identity) and what the centres record about them at each intake (name, phone,
+-- addresses, employer: written on each of the person's detentions below, the same at every stay).
+CREATE TEMP TABLE gen_person ON COMMIT DROP AS
+SELECT s.id, s.created_at, s.id_type,
+       coalesce(c.token, '') AS id_number,
        CASE WHEN s.id_type = 'unknown' THEN ''
             -- The ciphertexts are shared by many rows, but the hash column is unique per document:
             -- a per-row stand-in of the same shape keeps person_unique_document satisfied.
-            ELSE encode(sha256(convert_to('bench:' || p.tier || ':person:' || s.id, 'UTF8')), 'hex') END,
+            ELSE encode(sha256(convert_to('bench:' || p.tier || ':person:' || s.id, 'UTF8')), 'hex') END AS id_number_hash,
        CASE WHEN s.id_type = 'unknown'
             THEN CASE sx.sex WHEN 'F' THEN '女' ELSE '男' END || '，约' || (25 + mod(s.id, 30)) || '岁，本地口音，自称姓' || s.surname
-            ELSE '' END,
+            ELSE '' END AS unknown_identity_description,
        s.surname || CASE sx.sex
          WHEN 'F' THEN (ARRAY['芳','秀英','丽娟','静','敏','婷','红梅','春燕','玉兰','晓燕','丽华','美玲','雪梅','桂芳','小红'])
                          [1 + floor(s.r7 * 15)::int]
          ELSE (ARRAY['伟','建国','志强','海波','晓东','国庆','建华','明','勇','军','磊','洋','杰','涛','建军','文斌',
-                     '立新','永强','金华','小平','德明','建平','卫东','海军','俊'])[1 + floor(s.r7 * 25)::int] END,
+                     '立新','永强','金华','小平','德明','建平','卫东','海军','俊'])[1 + floor(s.r7 * 25)::int] END AS name,
        sx.sex,
        CASE WHEN s.id_type = 'unknown' THEN NULL
-            ELSE coalesce(c.birth_date, date '1965-01-01' + floor(s.r4 * 14000)::int) END,
-       coalesce(ph.token, ''), coalesce(ph.hash, ''),
-       '浙江省' || s.city || s.county || s.town || s.village || (1 + mod(s.id * 7, 98)) || '号',
+            ELSE coalesce(c.birth_date, date '1965-01-01' + floor(s.r4 * 14000)::int) END AS birth_date,
+       coalesce(ph.token, '') AS phone, coalesce(ph.hash, '') AS phone_hash,
+       '浙江省' || s.city || s.county || s.town || s.village || (1 + mod(s.id * 7, 98)) || '号' AS household_address,
        CASE WHEN s.r5 < 0.7 THEN '浙江省' || s.city || s.county || s.town || s.village || (1 + mod(s.id * 7, 98)) || '号'
-            ELSE '浙江省' || s.city || s.county || '新城街道幸福社区' || (1 + mod(s.id, 30)) || '幢' END,
+            ELSE '浙江省' || s.city || s.county || '新城街道幸福社区' || (1 + mod(s.id, 30)) || '幢' END AS current_address,
        CASE WHEN s.r6 < 0.4 THEN ''
             ELSE (ARRAY['个体经营','某建材有限公司','某物流有限公司','某餐饮店','某建筑工程公司','某电器厂',
-                        '某汽修厂','某纺织厂','某超市','务农'])[1 + floor(s.r6 * 10)::int] END
+                        '某汽修厂','某纺织厂','某超市','务农'])[1 + floor(s.r6 * 10)::int] END AS employer
   FROM (SELECT x.*,
                CASE WHEN x.r1 < 0.96 THEN 'resident_id' WHEN x.r1 < 0.975 THEN 'hk_macau_permit'
                     WHEN x.r1 < 0.985 THEN 'taiwan_permit' WHEN x.r1 < 0.995 THEN 'passport'
@@ -148,17 +148,24 @@ SELECT s.id, s.created_at, s.created_at, s.id_type,
     ON c.field = 'detainees.person.id_number' AND c.kind = s.id_type
    AND c.idx = 1 + floor(s.r8 * c.alike)::int
   LEFT JOIN bench_cipher ph
-    ON ph.field = 'detainees.person.phone' AND s.r9 < 0.9
+    ON ph.field = 'detainees.detention.phone' AND s.r9 < 0.9
    AND ph.idx = 1 + floor(s.r9 / 0.9 * ph.alike)::int
   -- the sex a resident ID number encodes, else 85% men (as among the detained)
   CROSS JOIN LATERAL (SELECT coalesce(c.sex, CASE WHEN s.r3 < 0.85 THEN 'M' ELSE 'F' END) AS sex) sx
  ORDER BY s.id;
 
+INSERT INTO detainees_person (id, created_at, updated_at, id_type, id_number, id_number_hash,
+                              unknown_identity_description, sex, birth_date)
+SELECT id, created_at, created_at, id_type, id_number, id_number_hash, unknown_identity_description, sex, birth_date
+  FROM gen_person
+ ORDER BY id;
+
 -- step: detentions
 INSERT INTO detainees_detention (id, created_at, updated_at, kind, external_ref, decision_number, handling_unit,
                                  reason, admitted_at, detention_days, scheduled_release_at, released_at, cell,
                                  status, assessment_due_at, assessment_completed_at, escalation_score,
-                                 facility_id, responsible_officer_id, person_id)
+                                 facility_id, responsible_officer_id, person_id, name, phone, phone_hash,
+                                 household_address, current_address, employer)
 SELECT x.id, x.created_at, greatest(x.created_at, coalesce(x.released_at, x.completed_at, x.created_at)),
        x.kind,
        x.region_code || '-JLS-' || to_char(x.admitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY') || '-' || lpad(x.id::text, 7, '0'),
@@ -181,12 +188,14 @@ SELECT x.id, x.created_at, greatest(x.created_at, coalesce(x.released_at, x.comp
        (1 + mod(x.id, 3)) || '-' || lpad((1 + mod(x.id / 3, 12))::text, 2, '0'),
        CASE WHEN x.in_custody THEN 'in_custody' ELSE 'released' END,
        x.due_at, x.completed_at, coalesce(pr.score, 0)::smallint,
-       x.facility_id, x.officers[1 + mod(x.id, cardinality(x.officers))], x.person_id
+       x.facility_id, x.officers[1 + mod(x.id, cardinality(x.officers))], x.person_id,
+       gp.name, gp.phone, gp.phone_hash, gp.household_address, gp.current_address, gp.employer
   FROM (SELECT d.*, least(p.now, d.admitted_at + interval '15 minutes') AS created_at,
                CASE WHEN d.open_assessment THEN NULL
                     ELSE date_trunc('second', d.admitted_at
                          + (least(d.due_at, p.now) - d.admitted_at) * (0.2 + 0.7 * d.r4)) END AS completed_at
           FROM gen_det d, bench_tier p) x
+  JOIN gen_person gp ON gp.id = x.person_id
   LEFT JOIN bench_profile pr
     ON x.completed_at IS NOT NULL AND pr.leads_found = x.has_leads
    AND pr.idx = 1 + floor(x.r5 * pr.alike)::int
@@ -291,7 +300,8 @@ INSERT INTO detainees_detentionevent (pgh_created_at, pgh_label, pgh_context, pg
                                       created_at, updated_at, kind, external_ref, decision_number, handling_unit,
                                       reason, admitted_at, detention_days, scheduled_release_at, released_at, cell,
                                       status, assessment_due_at, assessment_completed_at, escalation_score,
-                                      facility_id, responsible_officer_id, person_id)
+                                      facility_id, responsible_officer_id, person_id, name, phone, phone_hash,
+                                      household_address, current_address, employer)
 SELECT e.at, e.label,
        jsonb_build_object('user', d.responsible_officer_id,
                           'url', CASE WHEN e.label = 'insert' THEN '/detainees/new/'
@@ -303,7 +313,8 @@ SELECT e.at, e.label,
        d.id, d.created_at, d.updated_at, d.kind, d.external_ref, d.decision_number, d.handling_unit, d.reason,
        d.admitted_at, d.detention_days, d.scheduled_release_at, d.released_at, d.cell, d.status,
        d.assessment_due_at, d.assessment_completed_at, d.escalation_score, d.facility_id,
-       d.responsible_officer_id, d.person_id
+       d.responsible_officer_id, d.person_id, d.name, d.phone, d.phone_hash, d.household_address,
+       d.current_address, d.employer
   FROM (SELECT i.id, 'insert' AS label, 0 AS n, i.created_at AS at
           FROM (SELECT id, created_at FROM detainees_detention ORDER BY created_at DESC, id DESC
                  LIMIT (SELECT ev_det_ins FROM bench_tier)) i
@@ -344,8 +355,8 @@ SELECT e.at, e.label,
 
 -- step: audit persons
 INSERT INTO detainees_personevent (pgh_created_at, pgh_label, pgh_context, pgh_context_id, pgh_obj_id, id, created_at,
-                                   updated_at, id_type, id_number, id_number_hash, unknown_identity_description, name,
-                                   sex, birth_date, phone, phone_hash, household_address, current_address, employer)
+                                   updated_at, id_type, id_number, id_number_hash, unknown_identity_description,
+                                   sex, birth_date)
 SELECT e.at, e.label,
        jsonb_build_object('user', d.responsible_officer_id,
                           'url', CASE WHEN e.label = 'insert' THEN '/detainees/new/' ELSE '/detainees/' || d.id || '/edit/' END,
@@ -353,7 +364,7 @@ SELECT e.at, e.label,
                           'address', '10.33.' || (1 + d.responsible_officer_id % 200) || '.' || (1 + s.id % 250)),
        md5('bench-person-' || e.label || '-' || e.n || '-' || s.id)::uuid, s.id,
        s.id, s.created_at, s.updated_at, s.id_type, s.id_number, s.id_number_hash, s.unknown_identity_description,
-       s.name, s.sex, s.birth_date, s.phone, s.phone_hash, s.household_address, s.current_address, s.employer
+       s.sex, s.birth_date
   FROM (SELECT i.id, 'insert' AS label, 0 AS n, i.created_at AS at
           FROM (SELECT id, created_at FROM detainees_person ORDER BY created_at DESC, id DESC
                  LIMIT (SELECT ev_person_ins FROM bench_tier)) i

@@ -153,10 +153,10 @@ def _show_rows(rows: list[Detention], *, now: datetime) -> None:
         row.shown = {
             "state": row.state,
             "url": f"{url_head}{row.pk}{url_tail}",
-            "name": person.name,
+            "name": row.name,
             "released": not row.is_in_custody,
             "id_number": mask_id_number(person.id_number) if person.id_number else person.get_id_type_display(),
-            "phone": mask_phone(person.phone) or "—",
+            "phone": mask_phone(row.phone) or "—",
             "cell": row.cell or "—",
             "state_class": state_class,
             "state_label": state_label,
@@ -219,7 +219,8 @@ def _detail_context(detention: Detention, **extra) -> dict:
     return {
         "detention": detention,
         "person": detention.person,
-        "family_contacts": list(detention.person.family_contacts.all()),
+        # What this centre recorded at this intake; another detention of the person is not read.
+        "family_contacts": list(detention.family_contacts.all()),
         "assessment": assessment,
         "state": selectors.assessment_state(detention, now=now),
         "days_to_release": days_until(detention.scheduled_release_at, now=now),
@@ -251,8 +252,10 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     field = request.POST.get("field", "id_number")
     if field not in REVEALABLE:
         raise BadRequest("unknown field")
-    if getattr(detention.person, field):  # nothing to log when there is no number to show
-        record_access(request, detention.person, REVEALABLE[field], reason=_("入所记录 #%(pk)s") % {"pk": pk})
+    # The document number is the person's; the phone is the one this centre recorded on this detention.
+    owner = detention.person if field == "id_number" else detention
+    if getattr(owner, field):  # nothing to log when there is no number to show
+        record_access(request, owner, REVEALABLE[field], reason=_("入所记录 #%(pk)s") % {"pk": pk})
     revealed = {field: True}
     if request.htmx:
         context = {"detention": detention, "person": detention.person, "revealed": revealed}
@@ -304,8 +307,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 # The detention now belongs to the other centre: this user no longer sees it.
                 messages.success(
                     request,
-                    _("%(name)s 已转至%(facility)s")
-                    % {"name": detention.person.name, "facility": data["to_facility"].name},
+                    _("%(name)s 已转至%(facility)s") % {"name": detention.name, "facility": data["to_facility"].name},
                 )
                 return redirect("casework:worklist")
     else:

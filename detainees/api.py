@@ -40,16 +40,18 @@ from .selectors import visible_to
 # --- Output ------------------------------------------------------------------------------------------
 
 
-class DetentionPersonSerializer(serializers.ModelSerializer):
-    id_number_masked = MaskedIdNumberField(
-        source="id_number", read_only=True, help_text=gettext_lazy("脱敏后的证件号码")
-    )
-    phone_masked = MaskedPhoneField(source="phone", read_only=True, help_text=gettext_lazy("脱敏后的联系电话"))
+class DetentionPersonSerializer(serializers.Serializer):
+    """The person of one detention: the identity (the person row, shared by every centre) and the name
+    and phone as this detention's centre recorded them (DESIGN.md §3), never another centre's."""
 
-    class Meta:
-        model = Person
-        fields = ["id", "id_type", "id_number_masked", "name", "sex", "phone_masked"]
-        read_only_fields = fields
+    id = serializers.IntegerField(source="person_id", read_only=True)
+    id_type = serializers.ChoiceField(source="person.id_type", choices=Person.IdType.choices, read_only=True)
+    id_number_masked = MaskedIdNumberField(
+        source="person.id_number", read_only=True, help_text=gettext_lazy("脱敏后的证件号码")
+    )
+    name = serializers.CharField(read_only=True, help_text=gettext_lazy("入所时登记的姓名"))
+    sex = serializers.ChoiceField(source="person.sex", choices=Person.Sex.choices, read_only=True)
+    phone_masked = MaskedPhoneField(source="phone", read_only=True, help_text=gettext_lazy("脱敏后的联系电话"))
 
 
 class DetentionFacilitySerializer(serializers.ModelSerializer):
@@ -67,7 +69,7 @@ class DetentionOfficerSerializer(serializers.ModelSerializer):
 
 
 class DetentionSerializer(serializers.ModelSerializer):
-    person = DetentionPersonSerializer(read_only=True)
+    person = DetentionPersonSerializer(source="*", read_only=True)
     facility = DetentionFacilitySerializer(read_only=True)
     responsible_officer = DetentionOfficerSerializer(read_only=True, allow_null=True)
 

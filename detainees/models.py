@@ -27,7 +27,10 @@ private_storage = FileSystemStorage()
 
 @track()
 class Person(TimeStampedModel):
-    """One human being. The same document number is the same person, in every centre of the province."""
+    """One human being: the identity alone. The same document number is the same person, in every centre
+    of the province; what a centre records about them (name as written, phone, addresses, employer,
+    family contacts) belongs to that centre's detention (DESIGN.md §3), so no centre's intake or import
+    changes, or reads, what another recorded."""
 
     class IdType(models.TextChoices):
         RESIDENT_ID = "resident_id", _("居民身份证")
@@ -49,14 +52,9 @@ class Person(TimeStampedModel):
     unknown_identity_description = models.TextField(
         _("身份不明情况说明"), blank=True, help_text=_("体貌特征、口音、自报信息等")
     )
-    name = models.CharField(_("姓名"), max_length=64)
+    # Derived from a resident ID number (services.normalize_identity), blank for other documents.
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("联系电话检索码"))
-    household_address = models.CharField(_("户籍地址"), max_length=255, blank=True)
-    current_address = models.CharField(_("现住址"), max_length=255, blank=True)
-    employer = models.CharField(_("工作单位"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("被拘留人")
@@ -70,16 +68,18 @@ class Person(TimeStampedModel):
                 condition=Q(id_type="unknown") | ~Q(id_number_hash=""), name="person_document_number_required"
             ),
         ]
-        indexes = [models.Index(fields=["phone_hash"], name="person_phone_hash_idx")]
 
     def __str__(self) -> str:
-        return self.name
+        # No name: a person has one per detention, as each centre recorded it.
+        return f"{self.get_id_type_display()} #{self.pk}"
 
 
 @track()
 class FamilyContact(TimeStampedModel):
-    person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="family_contacts", verbose_name=_("被拘留人")
+    """A family contact as one centre recorded it at one intake."""
+
+    detention = models.ForeignKey(
+        "Detention", on_delete=models.CASCADE, related_name="family_contacts", verbose_name=_("入所记录")
     )
     name = models.CharField(_("姓名"), max_length=64)
     relation = models.CharField(_("关系"), max_length=32)
@@ -127,6 +127,15 @@ class Detention(TimeStampedModel):
         related_name="detentions",
         limit_choices_to={"kind": Organization.Kind.FACILITY},
     )
+    # What this centre recorded about the person at this intake (DESIGN.md §3): the person row holds
+    # the identity only, shared by every centre; these are this detention's own and are never written
+    # or read through another centre's detention of the same person.
+    name = models.CharField(_("姓名"), max_length=64, help_text=_("入所时登记的姓名"))
+    phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    household_address = models.CharField(_("户籍地址"), max_length=255, blank=True)
+    current_address = models.CharField(_("现住址"), max_length=255, blank=True)
+    employer = models.CharField(_("工作单位"), max_length=128, blank=True)
     kind = models.CharField(_("拘留类型"), max_length=16, choices=Kind.choices)
     external_ref = models.CharField(_("入所编号"), max_length=64, blank=True, help_text=_("公安监管综合平台的入所编号"))
     decision_number = models.CharField(_("决定书文号"), max_length=64, blank=True)
@@ -161,6 +170,9 @@ class Detention(TimeStampedModel):
         "cell",
         "responsible_officer",
     )
+    # What the centre recorded about the person at this intake, in the order the intake form shows
+    # them: services.update_detention corrects them (an import's update of this same detention does).
+    RECORDED_FIELDS = ("name", "phone", "household_address", "current_address", "employer")
 
     objects = DetentionQuerySet.as_manager()
 
@@ -168,8 +180,10 @@ class Detention(TimeStampedModel):
         verbose_name = _("入所记录")
         verbose_name_plural = pgettext_lazy("plural", "入所记录")
         constraints = [
+            # Per centre: a reference another centre holds must answer like one never seen (DESIGN.md
+            # §5), so an import or intake at this centre cannot be refused because of it.
             models.UniqueConstraint(
-                fields=["external_ref"], condition=~Q(external_ref=""), name="detention_unique_ref"
+                fields=["facility", "external_ref"], condition=~Q(external_ref=""), name="detention_unique_ref"
             ),
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | Q(released_at__gte=models.F("admitted_at")),
@@ -199,7 +213,7 @@ class Detention(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person.name} · {self.admitted_at:%Y-%m-%d}"
+        return f"{self.name} · {self.admitted_at:%Y-%m-%d}"
 
     @property
     def is_in_custody(self) -> bool:

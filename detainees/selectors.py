@@ -185,8 +185,9 @@ class RowValue(Func):
     output_field = Field()
 
 
-# What the worklist shows of a detention and its person (templates/detainees/worklist.html): the query
-# reads nothing else, so the page decrypts only the two numbers it shows, masked.
+# What the worklist shows of a detention, what its centre recorded about the person and the person's
+# document (templates/casework/worklist.html): the query reads nothing else, so the page decrypts only
+# the two numbers it shows, masked.
 WORKLIST_FIELDS = (
     "person",
     "status",
@@ -195,10 +196,10 @@ WORKLIST_FIELDS = (
     "assessment_due_at",
     "assessment_completed_at",
     "escalation_score",
-    "person__name",
+    "name",
+    "phone",
     "person__id_type",
     "person__id_number",
-    "person__phone",
 )
 
 
@@ -235,11 +236,12 @@ def search(
     user, text: str, *, after: WorklistCursor | None = None, open_leads: Expression | None = None
 ) -> QuerySet[Detention]:
     """The user's centre's detentions (in custody or released) of people whose document number is
-    `text` (exact, through the keyed hash: the number is encrypted) or whose name contains it."""
+    `text` (exact, through the keyed hash: the number is encrypted) or whose name, as this centre
+    recorded it, contains it."""
     text = text.strip()
     if not text:
         return Detention.objects.none()
-    condition = Q(person__name__icontains=text)
+    condition = Q(name__icontains=text)
     hashes = {lookup_hash_for(Person, "id_number", text)}
     with contextlib.suppress(ValidationError):
         # An old 15-digit card is stored in its 18-digit form.

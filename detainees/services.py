@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,10 @@ MAX_DETENTION_DAYS = 30
 
 @dataclass
 class PersonInput:
+    """The person as an intake gives them: the identity (id_type, id_number, unknown_identity_description),
+    which finds or creates the Person shared by every centre, and what this centre records about them
+    (the rest), which is written on the new detention only (DESIGN.md §3)."""
+
     id_type: str
     id_number: str = ""
     name: str = ""
@@ -84,43 +89,53 @@ def find_person(id_type: str, number: str) -> Person | None:
     return encrypted_lookup(Person, "id_number", number).filter(id_type=id_type).first()
 
 
-def upsert_person(data: PersonInput) -> tuple[Person, bool]:
-    """The person with this document (the same number is the same person, across centres), updated
-    with what is new; or a new person. Returns (person, created)."""
+def find_or_create_person(data: PersonInput) -> tuple[Person, bool]:
+    """The person with this document (the same number is the same person, across centres), or a new
+    person. An existing person is never changed: what an intake records goes on its own detention.
+    Returns (person, created)."""
     number, derived = normalize_identity(data)
+    check_recorded_name(data)
+    person = find_person(data.id_type, number)
+    if person is not None:
+        return person, False
+    person = new_person(data, number, derived)
+    person.save()
+    return person, True
+
+
+def new_person(data: PersonInput, number: str, derived: dict) -> Person:
+    """The unsaved identity row that find_or_create_person (and record_intakes) inserts."""
+    return Person(
+        id_type=data.id_type,
+        id_number=number,
+        unknown_identity_description=data.unknown_identity_description.strip(),
+        **derived,
+    )
+
+
+def check_recorded_name(data: PersonInput) -> None:
     if not data.name.strip():
         raise ValidationError({"name": _("请填写姓名")})
-    person = find_person(data.id_type, number)
-    created = person is None
-    if created:
-        person = Person(id_type=data.id_type, id_number=number)
-    fill_person(person, data, derived, created=created)
-    person.save()
+
+
+def recorded_values(data: PersonInput) -> dict:
+    """What the centre records about the person at this intake, as Detention.RECORDED_FIELDS."""
+    return {name: getattr(data, name).strip() for name in Detention.RECORDED_FIELDS}
+
+
+def family_contacts_of(detention: Detention, data: PersonInput) -> list[FamilyContact]:
+    """The unsaved family contacts of an intake, on its detention: one row per name, relation and
+    number (the number compared through the keyed hash), however often a form or a row repeats one."""
+    contacts, seen = [], set()
     for contact in data.family_contacts:
         name = (contact.get("name") or "").strip()
         relation = (contact.get("relation") or "").strip()
         phone = (contact.get("phone") or "").strip()
-        # A person admitted again (or re-imported) brings the same contacts: one row per name, relation
-        # and number (the number compared through the keyed hash), however often they come.
-        if not name:
-            continue
-        phone_hash = lookup_hash_for(FamilyContact, "phone", phone)
-        if not person.family_contacts.filter(name=name, relation=relation, phone_hash=phone_hash).exists():
-            FamilyContact.objects.create(person=person, name=name, relation=relation, phone=phone)
-    return person, created
-
-
-def fill_person(person: Person, data: PersonInput, derived: dict, *, created: bool) -> None:
-    """What upsert_person (and record_intakes, for new people) writes into a person: blank values
-    never wipe what an existing record holds."""
-    person.name = data.name.strip()
-    person.unknown_identity_description = data.unknown_identity_description.strip()
-    for attribute in ("phone", "household_address", "current_address", "employer"):
-        value = getattr(data, attribute).strip()
-        if value or created:
-            setattr(person, attribute, value)
-    for attribute, value in derived.items():
-        setattr(person, attribute, value)
+        key = (name, relation, lookup_hash_for(FamilyContact, "phone", phone))
+        if name and key not in seen:
+            seen.add(key)
+            contacts.append(FamilyContact(detention=detention, name=name, relation=relation, phone=phone))
+    return contacts
 
 
 def check_detention_times(
@@ -192,23 +207,29 @@ def _record_intake(person_data: PersonInput, detention_data: DetentionInput, *, 
         now=now,
     )
     ref = detention_data.external_ref.strip()
-    if ref and Detention.objects.filter(external_ref=ref).exists():
+    # Unique per centre: another centre's reference answers like one never seen (DESIGN.md §5).
+    if ref and Detention.objects.filter(facility=detention_data.facility, external_ref=ref).exists():
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": ref}})
-    person, _created = upsert_person(person_data)
+    person, _created = find_or_create_person(person_data)
     if Detention.objects.filter(person=person, status=Detention.Status.IN_CUSTODY).exists() and (
         detention_data.released_at is None
     ):
         raise ValidationError(_("此人已有一条在所记录，请先办理出所或转所"), code="already_in_custody")
-    detention = new_detention(person, detention_data, scheduled_release_at=scheduled)
+    detention = new_detention(person, person_data, detention_data, scheduled_release_at=scheduled)
     detention.full_clean(exclude=["person", "facility", "responsible_officer"])
     detention.save()
+    FamilyContact.objects.bulk_create(family_contacts_of(detention, person_data))
     return detention
 
 
-def new_detention(person: Person, data: DetentionInput, *, scheduled_release_at: datetime) -> Detention:
-    """The unsaved row that record_intake (and record_intakes) inserts, with its due time."""
+def new_detention(
+    person: Person, person_data: PersonInput, data: DetentionInput, *, scheduled_release_at: datetime
+) -> Detention:
+    """The unsaved row that record_intake (and record_intakes) inserts, with what this centre records
+    about the person and the due time."""
     detention = Detention(
         person=person,
+        **recorded_values(person_data),
         facility=data.facility,
         kind=data.kind,
         external_ref=data.external_ref.strip(),
@@ -232,10 +253,10 @@ def record_intakes(
     items: list[tuple[PersonInput, DetentionInput]], *, acting_user: User | None, now: datetime | None = None
 ) -> list[Detention]:
     """record_intake for many rows at once (the platform imports), all or nothing: the same checks and
-    the same rows and audit events (the triggers fire for bulk inserts too), with one query per known
-    person (upsert_person's UPDATE) and a handful for the whole list instead of about eight per row.
-    Rows whose person appears twice in the list, or that bring family contacts, go through record_intake
-    itself, after the others."""
+    the same rows and audit events (the triggers fire for bulk inserts too), with a handful of queries
+    for the whole list instead of about eight per row. A known person is only looked up: each row's
+    recorded values go on its own new detention. Rows whose person appears twice in the list go through
+    record_intake itself, after the others."""
     for facility_id in {detention_data.facility.pk for _person, detention_data in items}:
         require(acting_user, "record_intake", facility_id)
     now = now or timezone.now()
@@ -252,15 +273,21 @@ def record_intakes(
             now=now,
         )
         number, derived = normalize_identity(person_data, now=now)
-        if not person_data.name.strip():
-            raise ValidationError({"name": _("请填写姓名")})
+        check_recorded_name(person_data)
         number_hash = lookup_hash_for(Person, "id_number", number)
         prepared.append((person_data, detention_data, scheduled, number, number_hash, derived))
-    given = [ref for ref in (row[1].external_ref.strip() for row in prepared) if ref]
+    given = [(row[1].facility.pk, ref) for row in prepared if (ref := row[1].external_ref.strip())]
     if len(set(given)) != len(given):
         raise ValidationError({"external_ref": _("入所编号重复")})
-    # Unordered on purpose: first() would order by id and walk the whole table when no ref is taken.
-    taken = list(Detention.objects.filter(external_ref__in=given).values_list("external_ref", flat=True)[:1])
+    # Unique per centre, as in record_intake. Unordered on purpose: first() would order by id and walk
+    # the whole table when no ref is taken.
+    refs_of: dict[int, set[str]] = {}
+    for facility_id, ref in given:
+        refs_of.setdefault(facility_id, set()).add(ref)
+    taken = Q(pk__in=[])
+    for facility_id, refs in refs_of.items():
+        taken |= Q(facility_id=facility_id, external_ref__in=refs)
+    taken = list(Detention.objects.filter(taken).values_list("external_ref", flat=True)[:1])
     if taken:
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": taken[0]}})
     known = {
@@ -273,26 +300,22 @@ def record_intakes(
     one_by_one, rows, new_people, seen = [], [], [], set()
     for person_data, detention_data, scheduled, number, number_hash, derived in prepared:
         key = (person_data.id_type, number_hash)
-        if not number_hash or key in seen or person_data.family_contacts:
+        if not number_hash or key in seen:
             one_by_one.append((person_data, detention_data))
             continue
         seen.add(key)
         person = known.get(key)
         if person is None:
-            person = Person(id_type=person_data.id_type, id_number=number)
-            fill_person(person, person_data, derived, created=True)
+            person = new_person(person_data, number, derived)
             new_people.append(person)
-        else:
-            fill_person(person, person_data, derived, created=False)
-            person.save()  # as upsert_person saves a known person
-        rows.append((person, detention_data, scheduled))
-    entering = [person.pk for person, data, _s in rows if person.pk and data.released_at is None]
+        rows.append((person, person_data, detention_data, scheduled))
+    entering = [person.pk for person, _p, data, _s in rows if person.pk and data.released_at is None]
     if entering and Detention.objects.filter(person_id__in=entering, status=Detention.Status.IN_CUSTODY).exists():
         raise ValidationError(_("此人已有一条在所记录，请先办理出所或转所"), code="already_in_custody")
     Person.objects.bulk_create(new_people)
     detentions = []
-    for person, detention_data, scheduled in rows:
-        detention = new_detention(person, detention_data, scheduled_release_at=scheduled)
+    for person, person_data, detention_data, scheduled in rows:
+        detention = new_detention(person, person_data, detention_data, scheduled_release_at=scheduled)
         # The constraints were checked above for the whole list (and the database enforces them): only
         # the field checks of record_intake's full_clean remain, without a query per row.
         detention.full_clean(
@@ -300,6 +323,13 @@ def record_intakes(
         )
         detentions.append(detention)
     Detention.objects.bulk_create(detentions)
+    FamilyContact.objects.bulk_create(
+        [
+            contact
+            for detention, (_person, person_data, _d, _s) in zip(detentions, rows, strict=True)
+            for contact in family_contacts_of(detention, person_data)
+        ]
+    )
     for person_data, detention_data in one_by_one:
         detentions.append(record_intake(person_data, detention_data, acting_user=acting_user, now=now))
     return detentions
@@ -307,11 +337,12 @@ def record_intakes(
 
 @transaction.atomic
 def update_detention(detention: Detention, *, changes: dict, acting_user: User | None, now: datetime | None = None):
-    """Correct the facts of a detention; the due time follows admission and release changes."""
+    """Correct the facts of a detention, or what its centre recorded about the person (an import's update
+    of this detention); the due time follows admission and release changes."""
     now = now or timezone.now()
     detention = Detention.objects.select_for_update().get(pk=detention.pk)
     require(acting_user, "change_detention", detention.facility_id)
-    unknown = set(changes) - set(Detention.FACT_FIELDS)
+    unknown = set(changes) - {*Detention.FACT_FIELDS, *Detention.RECORDED_FIELDS}
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     for name, value in changes.items():
@@ -329,7 +360,9 @@ def update_detention(detention: Detention, *, changes: dict, acting_user: User |
         now=now,
     )
     if detention.external_ref and (
-        Detention.objects.filter(external_ref=detention.external_ref).exclude(pk=detention.pk).exists()
+        Detention.objects.filter(facility_id=detention.facility_id, external_ref=detention.external_ref)
+        .exclude(pk=detention.pk)
+        .exists()
     ):
         raise ValidationError({"external_ref": _("入所编号 %(ref)s 已存在") % {"ref": detention.external_ref}})
     apply_due_time(detention)
@@ -392,6 +425,12 @@ def transfer_detention(
     last_move = detention.movements.order_by("-moved_at").values_list("moved_at", flat=True).first()
     if last_move is not None and moved_at < last_move:
         raise ValidationError({"moved_at": _("转所时间不能早于上一次转所时间")})
+    # References are unique per centre: the receiving centre may already use this one.
+    if (
+        detention.external_ref
+        and Detention.objects.filter(facility=to_facility, external_ref=detention.external_ref).exists()
+    ):
+        raise ValidationError({"to_facility": _("转入拘留所已有相同入所编号的记录，请先更正入所编号")})
     Movement.objects.create(
         detention=detention,
         from_facility_id=detention.facility_id,

@@ -52,7 +52,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("已登记入所：%(name)s") % {"name": detention.person.name})
+                messages.success(request, _("已登记入所：%(name)s") % {"name": detention.name})
                 return redirect("casework:detention", pk=detention.pk)
     else:
         initial = {"responsible_officer": request.user.pk}

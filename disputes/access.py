@@ -46,7 +46,11 @@ def get_session_for_user(user, pk: int, *, write: bool = False) -> MediationSess
     receiving centre reads the earlier centre's sessions but does not change them); the court and
     invited people read them."""
     try:
-        session = sessions_visible_to(user).select_related("lead", "room", "court", "person", "facility").get(pk=pk)
+        session = (
+            sessions_visible_to(user)
+            .select_related("lead__detention", "room", "court", "person", "facility")
+            .get(pk=pk)
+        )
     except MediationSession.DoesNotExist:
         raise Http404 from None
     if write and not can_change_session(user, session):

@@ -67,7 +67,7 @@ def _courts_for(lead: DisputeLead) -> QuerySet[Organization]:
 def _initial_signatories(lead: DisputeLead, agreement: Agreement | None, user) -> list[dict]:
     if agreement is not None:
         return [{"role": s.role, "name": s.name} for s in agreement.signatories.all()]
-    rows = [{"role": _("甲方"), "name": lead.detention.person.name}]
+    rows = [{"role": _("甲方"), "name": lead.detention.name}]
     for party in lead.parties.all():
         role = _("甲方") if party.side == LeadParty.Side.PARTY else _("乙方")
         rows.append({"role": role, "name": party.name})

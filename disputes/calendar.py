@@ -89,8 +89,8 @@ def build_calendar(facility: Organization, *, view: str, day: date, today: date)
     sessions = list(
         MediationSession.objects.filter(facility=facility, starts_at__lt=end, ends_at__gt=start)
         .exclude(status=MediationSession.Status.CANCELLED)
-        .select_related("lead", "person")
-        .only("pk", "room_id", "starts_at", "ends_at", "topic", "lead__category", "person__name")
+        .select_related("lead__detention")
+        .only("pk", "room_id", "starts_at", "ends_at", "topic", "lead__category", "lead__detention__name")
         .order_by("starts_at", "pk")
     )
     used_rooms = {session.room_id for session in sessions}
@@ -111,7 +111,7 @@ def build_calendar(facility: Organization, *, view: str, day: date, today: date)
             "starts_at": local_start,
             "ends_at": local_end,
             "title": session.topic or session.lead.get_category_display(),
-            "person_name": session.person.name,
+            "person_name": session.person_name,
         }
         if view == WEEK:
             index = min(max((local_start.date() - first).days, 0), 6)
@@ -150,8 +150,8 @@ def _hour_columns(local_start: datetime, local_end: datetime, day: date) -> list
 # --- upcoming sessions (the session list and the dashboards) --------------------------------------------
 
 
-# What the session lists show (disputes/_session_rows.html); the person's other fields, encrypted and
-# never shown there, are not even read.
+# What the session lists show (disputes/_session_rows.html): of the detention, only the person's name as
+# its centre recorded it; the other recorded fields, some encrypted and never shown there, are not read.
 LIST_FIELDS = (
     "starts_at",
     "ends_at",
@@ -161,7 +161,7 @@ LIST_FIELDS = (
     "room__name",
     "court__name",
     "lead__category",
-    "person__name",
+    "lead__detention__name",
 )
 
 
@@ -172,7 +172,7 @@ def upcoming_sessions(user, *, now: datetime) -> QuerySet[MediationSession]:
         sessions_visible_to(user)
         .filter(ends_at__gte=start_of_today)
         .exclude(status=MediationSession.Status.CANCELLED)
-        .select_related("room", "court", "lead", "person")
+        .select_related("room", "court", "lead__detention")
         .only(*LIST_FIELDS)
         .order_by("starts_at", "pk")
     )
@@ -187,7 +187,7 @@ def awaiting_result(user, *, now: datetime) -> QuerySet[MediationSession]:
         .filter(
             status=MediationSession.Status.SCHEDULED, ends_at__lt=start_of_today, facility_id=staff_facility_id(user)
         )
-        .select_related("room", "court", "lead", "person")
+        .select_related("room", "court", "lead__detention")
         .only(*LIST_FIELDS)
         .order_by("starts_at", "pk")
     )

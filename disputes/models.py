@@ -405,6 +405,7 @@ class MediationSession(TimeStampedModel):
 
     lead = models.ForeignKey(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.PROTECT, related_name="sessions")
     # Copied from the lead so that the constraints below can hold the person and the room's centre.
+    # The identity, for the constraint that no person is booked twice; the name shown is person_name.
     person = models.ForeignKey(
         "detainees.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("被拘留人")
     )
@@ -462,6 +463,11 @@ class MediationSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M} · {self.lead}"
+
+    @property
+    def person_name(self) -> str:
+        """The person's name as the detention's centre recorded it (the person row is the identity only)."""
+        return self.lead.detention.name
 
 
 @track()

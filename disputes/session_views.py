@@ -207,7 +207,7 @@ def sealed_view(session: MediationSession, user: User) -> SealedSession:
         mode=session.get_mode_display(),
         room=session.room.name if session.room_id else "",
         court=session.court.name if session.court_id else "",
-        person_name=session.person.name,
+        person_name=session.person_name,
         category=session.lead.get_category_display(),
         summary=session.lead.summary,
         others=[str(p.user) for p in participants if p.user_id != user.pk],

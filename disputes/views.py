@@ -48,7 +48,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     after = _cursor(request.GET.get("after"))
     if after is not None:
         rows = rows.filter(pk__lt=after)
-    rows = list(rows.select_related("detention__person", "assigned_officer").order_by("-pk")[: PAGE_SIZE + 1])
+    rows = list(rows.select_related("detention", "assigned_officer").order_by("-pk")[: PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("after", None)
     first_url = f"?{query.urlencode()}" if after is not None else None

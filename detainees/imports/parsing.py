@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from yaoyao_mediation.json_input import JSONInputError, JSONTooDeep, load_json
 
-from ..models import Detention, HealthCheck, Person
+from ..models import Detention, HealthCheck
 
 CHUNK = 1 << 16
 # The header row is looked for among the first rows: a title row or two above it is fine.
@@ -59,12 +59,12 @@ def _length(model, name: str) -> int | None:
 DETENTION_COLUMNS = (
     Column("facility_code", "监所代码", 32),
     Column("external_ref", "入所编号", _length(Detention, "external_ref")),
-    Column("name", "姓名", _length(Person, "name")),
+    Column("name", "姓名", _length(Detention, "name")),
     Column("id_number", "身份证号", 32, aliases=("身份证号码", "公民身份号码")),
     Column("phone", "联系电话", 32),
-    Column("household_address", "户籍地址", _length(Person, "household_address")),
-    Column("current_address", "现住址", _length(Person, "current_address")),
-    Column("employer", "工作单位", _length(Person, "employer")),
+    Column("household_address", "户籍地址", _length(Detention, "household_address")),
+    Column("current_address", "现住址", _length(Detention, "current_address")),
+    Column("employer", "工作单位", _length(Detention, "employer")),
     Column("kind", "拘留类型"),
     Column("decision_number", "决定书文号", _length(Detention, "decision_number")),
     Column("handling_unit", "办案单位", _length(Detention, "handling_unit")),

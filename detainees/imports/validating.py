@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -433,15 +434,10 @@ class DetentionImport:
         self._check_duplicates(items, rows, seen)
         self._check_facilities([item for item in items if item.is_valid], scope)
         valid = [item for item in items if item.is_valid]
-        existing = {
-            detention.external_ref: detention
-            for detention in Detention.objects.filter(external_ref__in=[item.data.external_ref for item in valid])
-            .select_related("person")
-            .defer("person__id_number", "person__phone")
-        }
+        existing = self._existing(valid)
         new = []
         for item in valid:
-            detention = existing.get(item.data.external_ref)
+            detention = existing.get((self.facility_of(item).pk, item.data.external_ref))
             if detention is None:
                 item.outcome = Outcome.NEW
                 new.append(item)
@@ -487,15 +483,26 @@ class DetentionImport:
     def facility_of(self, item: Checked) -> Organization:
         return self.facilities[item.data.facility_code]
 
+    def _existing(self, items: list[Checked]) -> dict[tuple[int, str], Detention]:
+        """The detentions these rows update, by (centre, reference): references are unique per centre, and
+        one another centre holds is none of this import's business (DESIGN.md §5)."""
+        refs_of: dict[int, set[str]] = {}
+        for item in items:
+            refs_of.setdefault(self.facility_of(item).pk, set()).add(item.data.external_ref)
+        if not refs_of:
+            return {}
+        condition = Q()
+        for facility_id, refs in refs_of.items():
+            condition |= Q(facility_id=facility_id, external_ref__in=refs)
+        return {
+            (detention.facility_id, detention.external_ref): detention
+            for detention in Detention.objects.filter(condition)
+            .select_related("person")
+            .defer("person__id_number", "phone")
+        }
+
     def _compare(self, item: Checked, detention: Detention, scope: Scope) -> None:
         data: DetentionRow = item.data
-        if detention.facility_id != self.facility_of(item).pk:
-            item.fail(
-                _("入所编号"),
-                _("入所编号 %(ref)s 已登记在其他拘留所，不能由本文件更新（转所请在系统中办理）")
-                % {"ref": data.external_ref},
-            )
-            return
         person = detention.person
         if person.id_type != Person.IdType.RESIDENT_ID or person.id_number_hash != data.id_hash:
             item.fail(_("身份证号"), _("与入所编号 %(ref)s 已登记的被拘留人不一致") % {"ref": data.external_ref})
@@ -542,21 +549,26 @@ class DetentionImport:
                 column = self.column_labels.get(SERVICE_FIELDS.get(name, name), "")
                 item.fail(column, "；".join(messages))
             return
-        person_changed = self._person_changed(person, data.person)
+        changes.update(self._recorded_changes(detention, data.person))
         item.target = detention
-        item.changes = {"detention": changes, "release": release, "person": person_changed}
-        item.outcome = Outcome.UPDATED if (changes or release or person_changed) else Outcome.UNCHANGED
+        item.changes = {"detention": changes, "release": release}
+        item.outcome = Outcome.UPDATED if (changes or release) else Outcome.UNCHANGED
 
     @staticmethod
-    def _person_changed(person: Person, data: services.PersonInput) -> bool:
-        if data.name != person.name:
-            return True
-        if data.phone and lookup_hash_for(Person, "phone", data.phone) != person.phone_hash:
-            return True
-        return any(
-            getattr(data, name) and getattr(data, name) != getattr(person, name)
-            for name in ("household_address", "current_address", "employer")
-        )
+    def _recorded_changes(detention: Detention, data: services.PersonInput) -> dict:
+        """What the row changes of what this centre recorded about the person on this detention (never
+        on the person, shared by every centre, nor on another detention of theirs)."""
+        changes = {}
+        if data.name != detention.name:
+            changes["name"] = data.name
+        # The number is compared through the keyed hash: the rows were read without decrypting it.
+        if data.phone and lookup_hash_for(Detention, "phone", data.phone) != detention.phone_hash:
+            changes["phone"] = data.phone
+        for name in ("household_address", "current_address", "employer"):
+            value = getattr(data, name)
+            if value and value != getattr(detention, name):
+                changes[name] = value
+        return changes
 
     def _check_custody(self, new: list[Checked], seen: SeenKeys) -> None:
         """record_intake refuses a second detention in custody for one person: in the database, or
@@ -606,8 +618,6 @@ class DetentionImport:
         )
 
     def _update(self, item: Checked, scope: Scope) -> None:
-        if item.changes["person"]:
-            services.upsert_person(item.data.person)
         if item.changes["detention"]:
             services.update_detention(
                 item.target, changes=item.changes["detention"], acting_user=scope.user, now=scope.now
@@ -685,9 +695,15 @@ class HealthCheckImport:
         detentions = Detention.objects.filter(external_ref__in={item.data.detention_ref for item in valid})
         if scope.facility is not None:
             detentions = detentions.filter(facility=scope.facility)
+        # References are unique per centre: an operator's command (no centre) may find one at several
+        # centres, and takes the detention of the row's person.
+        found: dict[str, list[Detention]] = {}
+        for detention in detentions.select_related("person").defer("person__id_number", "phone"):
+            found.setdefault(detention.external_ref, []).append(detention)
+        hash_of_ref = {item.data.detention_ref: item.data.id_hash for item in valid}
         detentions = {
-            detention.external_ref: detention
-            for detention in detentions.select_related("person").defer("person__id_number", "person__phone")
+            ref: next((d for d in candidates if d.person.id_number_hash == hash_of_ref[ref]), candidates[0])
+            for ref, candidates in found.items()
         }
         checks = {
             check.external_ref: check

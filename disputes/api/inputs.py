@@ -4,6 +4,7 @@ rest."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.access import staff_facility_id
-from accounts.models import CENTRE_ROLES, Organization, User
+from accounts.models import CENTRE_ROLES, Organization, Role, User
 from detainees.models import Detention
 from detainees.selectors import visible_to as detentions_visible_to
 from security.serializer_fields import PhoneInputField
@@ -79,6 +80,9 @@ class LeadCreateSerializer(serializers.Serializer):
 
 
 # --- sessions -----------------------------------------------------------------------------------------
+
+# Who joins a centre's sessions from outside it; services.sessions checks their court or agency.
+OUTSIDE_PARTICIPANT_ROLES = {Role.COURT_STAFF, Role.COURT_MEDIATOR, Role.AGENCY_STAFF}
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -151,7 +155,17 @@ class SessionCreateSerializer(serializers.Serializer):
         return court
 
     def validate_participants(self, value: list[dict]) -> list[services.StaffInput]:
-        users = User.objects.in_bulk([item["user"] for item in value])
+        # Only users the caller's centre may book are looked up: its own staff, the volunteers on its
+        # roster, and court and agency staff (their court or agency the service checks). Anyone else,
+        # another centre's staff or volunteer included, answers like an id that does not exist: a
+        # refusal names nothing of another centre (DESIGN.md §5).
+        facility_id = staff_facility_id(self.context["request"].user)
+        bookable = User.objects.filter(
+            Q(memberships__organization_id=facility_id, memberships__is_active=True)
+            | Q(volunteer_profiles__facility_id=facility_id)
+            | Q(memberships__role__in=OUTSIDE_PARTICIPANT_ROLES, memberships__is_active=True)
+        ).values("pk")
+        users = User.objects.filter(pk__in=bookable).in_bulk([item["user"] for item in value])
         missing = [str(item["user"]) for item in value if item["user"] not in users]
         if missing:
             raise serializers.ValidationError(_("用户 %(ids)s 不存在") % {"ids": "、".join(missing)})

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from accounts.access import staff_facility_id
 from accounts.models import Organization
 from detainees.api import DetentionOfficerSerializer
-from detainees.models import Detention, Person
+from detainees.models import Detention
 from security.serializer_fields import MaskedPhoneField
 from yaoyao_mediation.disclosure import DETENTION, LEAD, SESSION, Audience
 
@@ -29,13 +29,12 @@ from ..models import (
 # --- leads --------------------------------------------------------------------------------------------
 
 
-class PersonNameSerializer(serializers.ModelSerializer):
-    """The detained person by name only: no document, phone or address."""
+class PersonNameSerializer(serializers.Serializer):
+    """The detained person by name only, read from a detention: the person's id and the name as that
+    detention's centre recorded it (DESIGN.md §3); no document, phone or address."""
 
-    class Meta:
-        model = Person
-        fields = ["id", "name"]
-        read_only_fields = fields
+    id = serializers.IntegerField(source="person_id", read_only=True)
+    name = serializers.CharField(read_only=True)
 
 
 class LeadPartySerializer(serializers.ModelSerializer):
@@ -82,7 +81,7 @@ class LeadSerializer(serializers.ModelSerializer):
     """One shape for the list and the detail: the page is a fixed number of queries either way."""
 
     detention = serializers.IntegerField(source="detention_id", read_only=True)
-    person = PersonNameSerializer(source="detention.person", read_only=True)
+    person = PersonNameSerializer(source="detention", read_only=True)
     assigned_officer = DetentionOfficerSerializer(read_only=True, allow_null=True)
     parties = LeadPartySerializer(many=True, read_only=True)
     plan = LeadPlanSerializer(read_only=True, allow_null=True, help_text=gettext_lazy("一人一策方案；尚未制定时为空"))
@@ -160,7 +159,7 @@ class SealedSessionSerializer(serializers.ModelSerializer):
 
     status = SessionStatusField(read_only=True)
     room_name = serializers.CharField(source="room.name", read_only=True, allow_null=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
+    person_name = serializers.CharField(source="lead.detention.name", read_only=True)
     dispute = SessionDisputeSerializer(source="lead", read_only=True)
     participants = SealedParticipantSerializer(many=True, read_only=True)
     guests = SessionGuestSerializer(many=True, read_only=True)
@@ -219,7 +218,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
     status = SessionStatusField(read_only=True)
     dispute = SessionDisputeSerializer(source="lead", read_only=True)
-    person = PersonNameSerializer(read_only=True)
+    person = PersonNameSerializer(source="lead.detention", read_only=True)
     detention = SessionDetentionSerializer(source="lead.detention", read_only=True)
     room = SessionRoomSerializer(read_only=True, allow_null=True)
     court = OrganizationRefSerializer(read_only=True, allow_null=True)

@@ -81,7 +81,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         session_ids = MediationSession.objects.filter(lead=OuterRef("pk")).order_by("starts_at", "pk").values("pk")
         return (
             leads_visible_to(self.request.user)
-            .select_related("detention__person", "assigned_officer", "plan", "outcome", "agreement")
+            .select_related("detention", "assigned_officer", "plan", "outcome", "agreement")
             .prefetch_related("parties")
             .annotate(session_ids=ArraySubquery(session_ids))
         )
@@ -167,7 +167,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         # serializer is the whitelist: what is fetched here for staff never reaches a sealed viewer.
         return (
             sessions_visible_to(self.request.user)
-            .select_related("lead__detention", "person", "room", "court", "scheduled_by", "override_by")
+            .select_related("lead__detention", "room", "court", "scheduled_by", "override_by")
             .prefetch_related(
                 Prefetch("participants", SessionParticipant.objects.select_related("user", "organization")),
                 "guests",

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0007_chinese_verbose_names'),
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('detainees', '0003_chinese_verbose_names'),
+        ('detainees', '0005_drop_person_recorded_fields'),
         ('disputes', '0008_lead_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -78,7 +78,7 @@ def setting(officer_a, leader_a, rooms, detention, pdf_storage, tasks_in_process
 
 def open_detention(page: Page, detention) -> None:
     page.locator(".main-nav").get_by_role("link", name="工作清单", exact=True).click()
-    page.get_by_role("link", name=detention.person.name, exact=True).click()
+    page.get_by_role("link", name=detention.name, exact=True).click()
     page.wait_for_url(f"**/detainees/{detention.pk}/")
 
 

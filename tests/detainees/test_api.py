@@ -271,18 +271,17 @@ def add_detentions(facility, officer, count: int, *, start: int = 0) -> list[Det
     """`count` detentions of different people (passport holders), made in bulk: enough rows for the
     query-count test without 50 trips through the intake service."""
     persons = Person.objects.bulk_create(
-        Person(
-            id_type=Person.IdType.PASSPORT, id_number=f"P{index:08d}", name=f"测试{index}", phone=f"1370000{index:04d}"
-        )
-        for index in range(start, start + count)
+        Person(id_type=Person.IdType.PASSPORT, id_number=f"P{index:08d}") for index in range(start, start + count)
     )
     detentions = []
-    for offset, person in enumerate(persons):
-        admitted_at = local(2026, 3, 1, 8, 0) + timedelta(hours=start + offset)
+    for offset, person in enumerate(persons, start=start):
+        admitted_at = local(2026, 3, 1, 8, 0) + timedelta(hours=offset)
         scheduled = admitted_at + timedelta(days=10)
         detentions.append(
             Detention(
                 person=person,
+                name=f"测试{offset}",
+                phone=f"1370000{offset:04d}",
                 facility=facility,
                 kind=Detention.Kind.ADMINISTRATIVE,
                 admitted_at=admitted_at,
@@ -347,7 +346,7 @@ def test_an_officer_records_an_intake(client_for, officer_a, orgs):
         admitted_at=local(2026, 3, 9, 10, 30), scheduled_release_at=local(2026, 3, 19, 10, 30), released_at=None
     )
     person = detention.person
-    assert (person.id_number, person.name, person.sex, person.phone) == (ID_WOMAN, "钱秀英", "F", "139 0000 1111")
+    assert (person.id_number, detention.name, person.sex, detention.phone) == (ID_WOMAN, "钱秀英", "F", "139 0000 1111")
 
 
 def test_a_leader_records_an_intake_naming_the_own_centre(client_for, leader_a, orgs):

@@ -66,7 +66,7 @@ def test_it_reads_csv_in_each_platform_encoding(officer_a, encoding):
     assert (log.status, counts(log), log.errors) == (ImportLog.Status.CHECKED, THREE_NEW, [])
     imports.confirm_import(log, only_valid=False)
 
-    assert sorted(Person.objects.values_list("name", flat=True)) == ["孙国强", "赵建军", "钱丽"]
+    assert sorted(Detention.objects.values_list("name", flat=True)) == ["孙国强", "赵建军", "钱丽"]
 
 
 def test_the_dry_run_writes_nothing_to_the_case_tables(officer_a):
@@ -128,7 +128,7 @@ def test_imported_rows_hold_what_the_file_says(officer_a):
 
     by_ref = {d.external_ref: d for d in Detention.objects.select_related("person", "facility")}
     first, judicial, released = by_ref["JLS-2026-0001"], by_ref["JLS-2026-0002"], by_ref["JLS-2026-0003"]
-    assert (first.person.name, first.person.id_number, first.person.phone) == ("赵建军", ID_MAN, "13812341234")
+    assert (first.name, first.person.id_number, first.phone) == ("赵建军", ID_MAN, "13812341234")
     assert (first.person.birth_date.isoformat(), first.person.sex) == ("1985-03-15", "M")
     assert (first.facility.code, first.kind, first.detention_days) == ("330281-JLS", "administrative", 10)
     assert (first.admitted_at, first.scheduled_release_at) == (local(2026, 3, 2, 15), local(2026, 3, 12, 15))
@@ -175,7 +175,7 @@ def test_a_release_arriving_later_updates_the_detention_through_the_release(offi
     assert released.assessment_due_at == local(2026, 3, 5, 23, 59, 59, 999999)
 
 
-def test_changed_facts_update_the_detention_and_the_person(officer_a):
+def test_changed_facts_update_the_detention_and_what_it_records_of_the_person(officer_a):
     rows = three_detentions()
     imports.confirm_import(upload(csv_bytes(table(rows)), officer_a), only_valid=False)
     rows[0].update(cell="8号监室", days="15", phone="13700002222", name="赵建君")
@@ -189,7 +189,7 @@ def test_changed_facts_update_the_detention_and_the_person(officer_a):
         15,
         local(2026, 3, 17, 15),
     )
-    assert (changed.person.name, changed.person.phone) == ("赵建君", "13700002222")
+    assert (changed.name, changed.phone) == ("赵建君", "13700002222")
 
 
 def test_a_blank_column_does_not_wipe_what_is_recorded(officer_a):
@@ -319,11 +319,19 @@ def test_a_person_in_custody_cannot_be_admitted_again(officer_a, make_detention)
 
 
 def test_a_detention_of_another_centre_is_not_changed(officer_a, make_detention, orgs):
-    make_detention(facility=orgs.centre_b, external_ref="JLS-2026-0001")
+    """A reference another centre holds answers like one never seen: the row is new here (references
+    are unique per centre), and the other centre's detention stays as it was (DESIGN.md §5)."""
+    elsewhere = make_detention(
+        facility=orgs.centre_b, external_ref="JLS-2026-0001", id_number=resident_id(7), name="钱卫国", cell="B1"
+    )
+    before = Detention.objects.filter(pk=elsewhere.pk).values().get()
 
     log = upload(csv_bytes(table(three_detentions())), officer_a)
+    assert (counts(log), log.errors) == (THREE_NEW, [])
+    imports.confirm_import(log, only_valid=False)
 
-    assert messages(log)[0].startswith("第 2 行，入所编号：入所编号 JLS-2026-0001 已登记在其他拘留所")
+    assert Detention.objects.filter(pk=elsewhere.pk).values().get() == before
+    assert Detention.objects.filter(external_ref="JLS-2026-0001").count() == 2
 
 
 def test_another_person_under_a_known_reference_is_refused(officer_a):

@@ -64,7 +64,7 @@ def test_the_bulk_path_writes_the_same_rows_and_events_as_record_intake(orgs, of
         assert [label for label, _context in events(model, second)] == [label for label, _ in events(model, first)]
 
 
-def test_a_known_person_is_updated_as_record_intake_updates_them(orgs, make_detention):
+def test_a_known_person_is_left_as_it_was_and_the_new_name_goes_on_the_new_detention(orgs, make_detention):
     earlier = make_detention(id_number=ID_MAN, released_at=local(2026, 3, 5, 9), name="赵建军")
 
     [again] = services.record_intakes(
@@ -74,8 +74,8 @@ def test_a_known_person_is_updated_as_record_intake_updates_them(orgs, make_dete
     )
 
     assert again.person_id == earlier.person_id
-    assert Person.objects.get().name == "赵建君"
-    assert [label for label, _context in events(Person, again.person)] == ["insert", "update"]
+    assert (Detention.objects.get(pk=earlier.pk).name, Detention.objects.get(pk=again.pk).name) == ("赵建军", "赵建君")
+    assert [label for label, _context in events(Person, again.person)] == ["insert"]
 
 
 def test_a_known_person_takes_one_query_of_its_own(orgs, make_detention, django_assert_num_queries):
@@ -86,9 +86,9 @@ def test_a_known_person_takes_one_query_of_its_own(orgs, make_detention, django_
         for n, number in enumerate([ID_MAN, ID_WOMAN, resident_id(1), resident_id(2)])
     ]
 
-    # Savepoint, taken refs, known people, 2 UPDATEs of them, people in custody, INSERT people,
-    # INSERT detentions, release savepoint.
-    with django_assert_num_queries(9):
+    # Savepoint, taken refs, known people, people in custody, INSERT people, INSERT detentions, release
+    # savepoint: a known person is not written (what the intake records goes on its new detention).
+    with django_assert_num_queries(7):
         services.record_intakes(items, acting_user=None, now=FIXED_NOW)
     assert Detention.objects.count() == 6
 

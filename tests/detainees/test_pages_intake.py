@@ -77,13 +77,13 @@ def test_an_officer_takes_a_person_from_intake_to_a_completed_assessment(officer
         assert detention.scheduled_release_at == local(2026, 3, 12, 15, 0)
         assert detention.assessment_due_at == local(2026, 3, 5, 23, 59, 59, 999999)
         person = detention.person
-        assert (person.id_number, person.phone, person.sex, str(person.birth_date)) == (
+        assert (person.id_number, detention.phone, person.sex, str(person.birth_date)) == (
             ID_MAN,
             PHONE,
             "M",
             "1985-03-15",
         )
-        assert [(c.name, c.relation, c.phone) for c in person.family_contacts.all()] == [
+        assert [(c.name, c.relation, c.phone) for c in detention.family_contacts.all()] == [
             ("赵丽", "妻子", "13900001111")
         ]
 
@@ -223,7 +223,7 @@ def test_a_second_intake_while_in_custody_is_refused_and_saves_nothing(
     assert response.status_code == 200
     assert "此人已有一条在所记录" in html_of(response)
     assert row_counts() == before
-    assert Person.objects.get().phone == PHONE
+    assert (Person.objects.count(), Detention.objects.get().phone) == (1, PHONE)
 
 
 def test_a_duplicate_platform_reference_is_refused(officer_a, client_for, make_detention, frozen_now):

@@ -30,7 +30,7 @@ def html_of(response) -> str:
 
 
 def names(response) -> list[str]:
-    return [row.person.name for row in response.context["rows"]]
+    return [row.name for row in response.context["rows"]]
 
 
 def state_of(client, detention: Detention) -> str:
@@ -139,9 +139,10 @@ def test_the_rows_query_reads_no_password_hash_and_no_unshown_number(make_detent
     [rows_sql] = [q["sql"] for q in queries if q["sql"].startswith('SELECT "detainees_detention"."id"')]
     # The officer's name only: not the password hash, nor the officer's (encrypted) phone number.
     assert '"accounts_user"."password"' not in rows_sql and '"accounts_user"."phone"' not in rows_sql
-    # The person's numbers are shown (masked); the addresses are not read.
-    assert '"detainees_person"."id_number"' in rows_sql and '"detainees_person"."phone"' in rows_sql
-    assert '"detainees_person"."household_address"' not in rows_sql
+    # The person's numbers are shown (masked): the document of the person, the phone this centre
+    # recorded on the detention; the addresses are not read.
+    assert '"detainees_person"."id_number"' in rows_sql and '"detainees_detention"."phone"' in rows_sql
+    assert '"detainees_detention"."household_address"' not in rows_sql
 
 
 def test_released_and_other_centres_people_are_not_on_the_worklist(make_detention, officer_a, orgs, client_for):
@@ -329,9 +330,9 @@ def test_a_page_after_the_cursor_is_one_range_of_the_in_custody_index(make_deten
         db.execute("SET LOCAL enable_sort = off")
     plan = queryset.explain()
 
-    assert "detention_in_custody_idx" in plan
+    assert "detention_in_custody_idx" in plan, plan
     assert "Index Cond: ((facility_id = " in plan and "(ROW(scheduled_release_at, id) > ROW(" in plan
-    assert [row.person.name for row in queryset] == ["人员1", "人员2"]
+    assert [row.name for row in queryset] == ["人员1", "人员2"]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "MjAyNi0wMy0xMg", "!!!"])

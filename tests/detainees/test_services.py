@@ -14,7 +14,7 @@ from detainees import services
 from detainees.models import Detention, FamilyContact, HealthCheck, IntakeAssessment, Movement, Person
 from detainees.selectors import visible_to
 
-from .conftest import FIXED_NOW, ID_MAN, ID_WOMAN, PHONE, local
+from .conftest import FIXED_NOW, ID_MAN, ID_WOMAN, PHONE, local, resident_id
 
 Tag = IntakeAssessment.RiskTag
 Level = IntakeAssessment.RiskLevel
@@ -65,8 +65,9 @@ def test_intake_creates_the_person_and_the_detention(orgs, officer_a):
 
     detention.refresh_from_db()
     person = detention.person
-    assert (person.id_type, person.id_number, person.name) == ("resident_id", ID_MAN, "赵建军")
-    assert (person.birth_date, person.sex, person.phone) == (date(1985, 3, 15), "M", PHONE)
+    assert (person.id_type, person.id_number, detention.name) == ("resident_id", ID_MAN, "赵建军")
+    assert (person.birth_date, person.sex, detention.phone) == (date(1985, 3, 15), "M", PHONE)
+    assert detention.current_address == "余姚市阳明街道"
     assert detention.facility == orgs.centre_a
     assert detention.status == Detention.Status.IN_CUSTODY
     assert detention.scheduled_release_at == local(2026, 3, 12, 15, 0)
@@ -83,8 +84,9 @@ def test_the_same_document_number_in_another_centre_is_the_same_person(orgs):
     assert second.person_id == first.person_id
     assert Person.objects.count() == 1
     assert list(Detention.objects.filter(person=first.person).order_by("admitted_at")) == [first, second]
-    second.person.refresh_from_db()
-    assert second.person.name == "赵建軍"  # the newer spelling of the name is kept
+    first.refresh_from_db()
+    # Each centre keeps the name as it wrote it, on its own detention.
+    assert (first.name, second.name) == ("赵建军", "赵建軍")
 
 
 @pytest.mark.parametrize(
@@ -107,13 +109,16 @@ def test_other_spellings_of_the_number_find_the_same_person(orgs, spelling):
 
 
 def test_a_person_admitted_again_keeps_one_row_per_family_contact(orgs):
+    """Per detention: each centre's intake records its own contacts, once each however often a form
+    repeats one, and another centre's intake adds nothing to them."""
     contacts = [{"name": "赵母", "relation": "母亲", "phone": "13900001111"}]
-    first = intake(orgs.centre_a, admitted_at=local(2026, 1, 5, 10, 0), person_fields={"family_contacts": contacts})
+    first = intake(orgs.centre_a, admitted_at=local(2026, 1, 5, 10, 0), person_fields={"family_contacts": contacts * 2})
     release(first, released_at=local(2026, 1, 15, 10, 0))
 
-    intake(orgs.centre_b, person_fields={"family_contacts": [*contacts, {"name": "赵妻", "relation": "妻子"}]})
+    second = intake(orgs.centre_b, person_fields={"family_contacts": [*contacts, {"name": "赵妻", "relation": "妻子"}]})
 
-    assert sorted(FamilyContact.objects.values_list("name", "relation", "phone")) == [
+    assert list(first.family_contacts.values_list("name", "relation", "phone")) == [("赵母", "母亲", "13900001111")]
+    assert sorted(second.family_contacts.values_list("name", "relation", "phone")) == [
         ("赵妻", "妻子", ""),
         ("赵母", "母亲", "13900001111"),
     ]
@@ -149,7 +154,7 @@ def test_intake_refuses_a_duplicate_platform_reference(orgs):
     error = intake_error(orgs.centre_a, id_number=ID_WOMAN, name="钱某", external_ref=" JLS-2026-0001 ")
 
     assert error.message_dict == {"external_ref": ["入所编号 JLS-2026-0001 已存在"]}
-    assert not Person.objects.filter(name="钱某").exists()
+    assert not Detention.objects.filter(name="钱某").exists()
 
 
 def test_intake_refuses_a_second_detention_in_custody_and_leaves_the_person_as_it_was(orgs):
@@ -158,8 +163,8 @@ def test_intake_refuses_a_second_detention_in_custody_and_leaves_the_person_as_i
     error = intake_error(orgs.centre_b, name="改名", person_fields={"phone": "13700000000"})
 
     assert error.messages == ["此人已有一条在所记录，请先办理出所或转所"]
-    person = Person.objects.get()
-    assert (person.name, person.phone) == ("赵建军", PHONE)
+    recorded = Detention.objects.get()
+    assert (Person.objects.count(), recorded.name, recorded.phone) == (1, "赵建军", PHONE)
 
 
 def test_intake_refuses_an_organization_that_is_not_a_detention_centre(orgs):
@@ -456,18 +461,23 @@ def test_id_and_phone_numbers_are_not_stored_in_plain_text(orgs):
     health_check(detention, findings="乙肝病毒携带", mental_state="焦虑")
 
     stored = [
-        *raw_rows("SELECT id_number, id_number_hash, phone, phone_hash FROM detainees_person"),
+        *raw_rows("SELECT id_number, id_number_hash FROM detainees_person"),
+        *raw_rows("SELECT phone, phone_hash FROM detainees_detention"),
         *raw_rows("SELECT phone, phone_hash FROM detainees_familycontact"),
         *raw_rows("SELECT findings, history, mental_state FROM detainees_healthcheck"),
         # The audit trail's copies of the rows (written by triggers) hold the same ciphertext.
-        *raw_rows("SELECT id_number, phone FROM detainees_personevent"),
+        *raw_rows("SELECT id_number FROM detainees_personevent"),
+        *raw_rows("SELECT phone FROM detainees_detentionevent"),
+        *raw_rows("SELECT phone FROM detainees_familycontactevent"),
     ]
     text = repr(stored)
     for secret in (ID_MAN, ID_MAN[6:14], PHONE, "13900001111", "乙肝", "焦虑"):
         assert secret not in text
     assert raw_rows("SELECT id_number FROM detainees_person")[0][0].startswith("v1:")
+    assert raw_rows("SELECT phone FROM detainees_detentionevent")[0][0].startswith("v1:")
     # ...and still readable through the model.
-    assert Person.objects.get().id_number == ID_MAN
+    assert (Person.objects.get().id_number, Detention.objects.get().phone) == (ID_MAN, PHONE)
+    assert Detention.pgh_event_model.objects.get().phone == PHONE
 
 
 # --- corrections -----------------------------------------------------------------------------------
@@ -493,13 +503,18 @@ def test_a_bad_correction_is_refused_and_nothing_changes(orgs, changes, errors):
 
 
 def test_a_correction_to_a_platform_reference_already_taken_is_refused(orgs):
+    """Taken at the same centre: references are unique per centre (another centre's answers like one
+    never seen, DESIGN.md §5)."""
     intake(orgs.centre_a, external_ref="JLS-1")
-    other = intake(orgs.centre_b, id_number=ID_WOMAN, external_ref="JLS-2")
+    other = intake(orgs.centre_a, id_number=ID_WOMAN, external_ref="JLS-2")
+    elsewhere = intake(orgs.centre_b, id_number=resident_id(3), external_ref="JLS-3")
 
     with pytest.raises(ValidationError) as caught:
         services.update_detention(other, changes={"external_ref": "JLS-1"}, acting_user=None, now=FIXED_NOW)
 
     assert caught.value.message_dict == {"external_ref": ["入所编号 JLS-1 已存在"]}
+    services.update_detention(elsewhere, changes={"external_ref": "JLS-1"}, acting_user=None, now=FIXED_NOW)
+    assert Detention.objects.filter(external_ref="JLS-1").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

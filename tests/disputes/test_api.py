@@ -795,9 +795,31 @@ def test_participants_and_rooms_the_service_refuses_are_named(
     assert [response.status_code for response in responses] == [400, 400, 400]
     assert [response.json() for response in responses] == [
         {"participants": ["请为社会监督员 郑志愿 填写利益冲突声明"]},
-        {"participants": ["钱卫东 不是本所民警"]},
+        # Another centre's officer answers like an id that does not exist: nothing of them is named.
+        {"participants": [f"用户 {officer_b.pk} 不存在"]},
         {"room": [f"调解室 {rooms['b'].pk} 不存在"]},
     ]
+    assert session_counts() == (0, 0, 0)
+
+
+def test_another_centres_officer_answers_like_a_user_that_does_not_exist(
+    client_for, officer_a, officer_b, leader_b, ready_lead, rooms
+):
+    """A refusal names nothing of another centre (DESIGN.md §5): a user id of another centre's staff
+    gets the same words as an id that exists nowhere, and neither name appears."""
+    client = client_for(officer_a)
+    missing = max(officer_b.pk, leader_b.pk) + 1000
+
+    answers = [
+        post(client, SESSIONS, session_payload(ready_lead, rooms["one"], participants=[{"user": pk}]))
+        for pk in (officer_b.pk, leader_b.pk, missing)
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400, 400]
+    assert [answer.json() for answer in answers] == [
+        {"participants": [f"用户 {pk} 不存在"]} for pk in (officer_b.pk, leader_b.pk, missing)
+    ]
+    assert str(officer_b) not in answers[0].content.decode() and str(leader_b) not in answers[1].content.decode()
     assert session_counts() == (0, 0, 0)
 
 

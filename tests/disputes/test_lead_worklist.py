@@ -21,7 +21,7 @@ CLOCK_STARTS = local(2026, 3, 12, 15, 0) - timedelta(days=2)  # make_detention's
 
 def rows(client, query=None) -> dict[str, bool]:
     response = client.get(WORKLIST, query or {})
-    return {row.person.name: row.clock_running for row in response.context["rows"]}
+    return {row.name: row.clock_running for row in response.context["rows"]}
 
 
 def test_detainees_repeats_the_custody_clock_of_disputes():
