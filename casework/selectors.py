@@ -89,7 +89,7 @@ def _session_item(session: MediationSession) -> QueueItem:
     place = session.room.name if session.room_id else session.get_mode_display()
     return QueueItem(
         url=reverse("disputes:session_detail", args=[session.pk]),
-        title=f"{start:%m-%d %H:%M}–{end:%H:%M} {session.person.name}",
+        title=f"{start:%m-%d %H:%M}–{end:%H:%M} {session.person_name}",
         detail=f"{session.lead.get_category_display()} · {place}",
         when=session.starts_at,
     )
@@ -100,7 +100,7 @@ def _leader_queues(user, *, now: datetime) -> list[Queue]:
         author = (plan.author.full_name or plan.author.username) if plan.author else "—"
         return QueueItem(
             url=reverse("disputes:plan_review", args=[plan.lead.pk]),
-            title=f"{plan.lead.detention.person.name} · {plan.lead.get_category_display()}",
+            title=f"{plan.lead.detention.name} · {plan.lead.get_category_display()}",
             detail=_("制定人：%(author)s") % {"author": author},
             when=plan.submitted_at,
         )
@@ -140,7 +140,7 @@ def _officer_queues(user, *, now: datetime) -> list[Queue]:
         mine = detention.responsible_officer_id == user.pk
         return QueueItem(
             url=reverse("detainees:assessment", args=[detention.pk]),
-            title=detention.person.name,
+            title=detention.name,
             detail=(_("我负责 · ") if mine else "") + _("评估期限 %(due)s") % {"due": f"{due:%m-%d %H:%M}"},
             when=detention.assessment_due_at,
             tag=_("已逾期") if overdue else _("即将到期"),
@@ -158,7 +158,7 @@ def _officer_queues(user, *, now: datetime) -> list[Queue]:
         tag, tag_class = plan_states[plan.status if plan else None]
         return QueueItem(
             url=reverse("disputes:lead_detail", args=[lead.pk]),
-            title=f"{lead.detention.person.name} · {lead.get_category_display()}",
+            title=f"{lead.detention.name} · {lead.get_category_display()}",
             detail=_("我承办") if lead.assigned_officer_id == user.pk else "",
             when=lead.created_at,
             tag=tag,

@@ -132,7 +132,7 @@ class Detention(TimeStampedModel):
     # or read through another centre's detention of the same person.
     name = models.CharField(_("姓名"), max_length=64, help_text=_("入所时登记的姓名"))
     phone = EncryptedTextField(_("联系电话"), blank=True, hash_field="phone_hash", normalizer=normalize_phone)
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("联系电话检索码"))
     household_address = models.CharField(_("户籍地址"), max_length=255, blank=True)
     current_address = models.CharField(_("现住址"), max_length=255, blank=True)
     employer = models.CharField(_("工作单位"), max_length=128, blank=True)

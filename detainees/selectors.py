@@ -62,8 +62,7 @@ def assessments_due(user, *, now: datetime) -> QuerySet[Detention]:
         visible_to(user)
         .filter(assessment_completed_at__isnull=True, assessment_due_at__lt=now + DUE_SOON)
         .in_custody()
-        .select_related("person")
-        .only("pk", "assessment_due_at", "assessment_completed_at", "responsible_officer_id", "cell", "person__name")
+        .only("pk", "assessment_due_at", "assessment_completed_at", "responsible_officer_id", "cell", "name")
         .order_by(own_first, "assessment_due_at", "pk")
     )
 

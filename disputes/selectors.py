@@ -113,13 +113,13 @@ def plans_awaiting_approval(user) -> QuerySet:
     """Submitted plans of the user's centre, oldest submission first: what its leaders have to decide."""
     return (
         ResolutionPlan.objects.filter(lead__facility_id=staff_facility_id(user), status=ResolutionPlan.Status.SUBMITTED)
-        .select_related("lead__detention__person", "author")
+        .select_related("lead__detention", "author")
         .only(
             "pk",
             "submitted_at",
             "lead__id",
             "lead__category",
-            "lead__detention__person__name",
+            "lead__detention__name",
             "author__full_name",
             "author__username",
         )
@@ -134,8 +134,8 @@ def leads_without_plan(user) -> QuerySet[DisputeLead]:
     return (
         leads_visible_to(user)
         .filter(unplanned, closed_at__isnull=True)
-        .select_related("detention__person", "plan")
-        .only("pk", "category", "created_at", "assigned_officer_id", "detention__person__name", "plan__status")
+        .select_related("detention", "plan")
+        .only("pk", "category", "created_at", "assigned_officer_id", "detention__name", "plan__status")
         .order_by(_own_first("assigned_officer_id", user), "pk")
     )
 
@@ -158,13 +158,21 @@ def overridden_sessions_ahead(user, *, since: datetime) -> QuerySet[MediationSes
 
 
 # What a queue shows of a session (time, room, person, dispute, state), and nothing more is read.
-QUEUE_SESSION_FIELDS = ("starts_at", "ends_at", "status", "mode", "room__name", "lead__category", "person__name")
+QUEUE_SESSION_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "status",
+    "mode",
+    "room__name",
+    "lead__category",
+    "lead__detention__name",
+)
 
 
 def _queue_sessions(sessions: QuerySet[MediationSession]) -> QuerySet[MediationSession]:
     return (
         sessions.exclude(status=MediationSession.Status.CANCELLED)
-        .select_related("room", "lead", "person")
+        .select_related("room", "lead__detention")
         .only(*QUEUE_SESSION_FIELDS)
         .order_by("starts_at", "pk")
     )
