@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_agreements": CENTRE | COURT,
     "request_confirmation": CENTRE,
     "decide_confirmation": COURT,
+    # --- deadlines (sweeps; the board is casework's) ---------------------------------------------------
+    # The deadline board: an officer their people, a leader the centre, a supervisor counts per centre.
+    "view_deadlines": CENTRE | frozenset({Role.SUPERVISOR}),
     # --- accounts, notifications, audit -----------------------------------------------------------
     "view_dashboard": EVERY_ROLE,
     "view_organizations": frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN}),

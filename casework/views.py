@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import current_membership
 from accounts.dashboards import DASHBOARD_CONTEXT
-from accounts.models import Role
+from accounts.models import Organization, Role
 from accounts.permissions import requires, signed_in
 from audit.models import AccessLog
 from audit.services import record_access
@@ -40,7 +40,9 @@ from security.masking import mask_id_number, mask_phone
 from yaoyao_mediation.calendar_days import days_until
 from yaoyao_mediation.form_fields import add_service_errors
 
+from . import deadlines as board
 from . import selectors as casework_selectors
+from .forms import DeadlineFilterForm
 
 PAGE_SIZE = 50
 
@@ -73,6 +75,45 @@ def dashboard(request: HttpRequest, role: str) -> HttpResponse:
         **dashboard_sessions(request.user, role),
     }
     return render(request, "casework/dashboard.html", context)
+
+
+# --- the deadline board -------------------------------------------------------------------------------
+
+
+@requires("view_deadlines")
+@require_GET
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """What is overdue and due soon, read from the due-time columns (so nothing hides while the sweeps
+    are not running), and the breaches the sweeps recorded: an officer's own, a centre leader's whole
+    centre, or for a supervisor counts per centre of the region (small counts suppressed)."""
+    now = timezone.now()
+    form = DeadlineFilterForm(request.GET)
+    rules, state = form.chosen()
+    membership = current_membership(request.user)
+    context = {"form": form, "now": now, "organization": membership.organization}
+    if membership.role == Role.SUPERVISOR:
+        centres = list(
+            membership.organization.subtree().filter(kind=Organization.Kind.FACILITY, is_active=True).order_by("path")
+        )
+        states = [state] if state else [board.State.OVERDUE, board.State.DUE_SOON]
+        state_labels = dict(form.fields["state"].choices)
+        context.update(
+            regional=True,
+            columns=[f"{rule.label} · {state_labels[s]}" for rule in rules for s in states],
+            table=board.region_counts(rules, now, centres=centres, states=states),
+            suppress_below=board.SUPPRESS_BELOW,
+        )
+    else:
+        # An officer sees the deadlines they are responsible for; a leader the whole centre's.
+        officer_id = request.user.pk if membership.role == Role.OFFICER else None
+        facility_id = membership.organization_id
+        context.update(
+            regional=False,
+            rows=board.board_rows(rules, now, facility_id=facility_id, officer_id=officer_id, state=state),
+            history=board.breach_history(rules, facility_id=facility_id, officer_id=officer_id),
+            item_limit=board.ITEM_LIMIT,
+        )
+    return render(request, "casework/deadlines.html", context)
 
 
 # --- the centre's worklist -------------------------------------------------------------------------
