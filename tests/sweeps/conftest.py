@@ -9,7 +9,7 @@ import pytest
 from notifications.models import InboxMessage
 from sweeps.models import Breach
 from tests.detainees import conftest as detainee_fixtures
-from tests.detainees.conftest import ID_MAN, ID_OTHER, ID_WOMAN, local
+from tests.detainees.conftest import ID_MAN, ID_OTHER, ID_WOMAN, local, resident_id
 from tests.disputes import conftest as dispute_fixtures
 
 make_detention = detainee_fixtures.make_detention
@@ -22,6 +22,7 @@ ASSESSMENT_DUE = local(2026, 3, 5, 23, 59, 59, 999999)
 RELEASE = local(2026, 3, 12, 15, 0)
 TICK = timedelta(microseconds=1)
 IDS = [ID_MAN, ID_WOMAN, ID_OTHER]
+NAMES = ["赵建军", "钱小红", "孙大伟"]
 
 
 @pytest.fixture
@@ -34,8 +35,8 @@ def detention_of(make_detention, officer_a, orgs):
         return make_detention(
             admitted_at=admitted_at,
             detention_days=detention_days,
-            id_number=IDS[n],
-            name=["赵建军", "钱小红", "孙大伟"][n],
+            id_number=IDS[n] if n < len(IDS) else resident_id(n),
+            name=NAMES[n] if n < len(NAMES) else f"测试人员{n}",
             now=admitted_at + timedelta(hours=1),
             acting_user=officer_a,
             **fields,
