@@ -89,9 +89,10 @@ def notify_recorded(rule: Rule, now: datetime) -> int:
     """Claim and notify the rule's recorded rows that nobody was told of yet (breach_unnotified_idx).
     Returns how many this call notified."""
     told = 0
+    failed: set[int] = set()
     unnotified = Breach.objects.filter(rule=rule.name, notified_at=None).order_by("recorded_at", "pk")
     while True:
-        batch = list(unnotified[:BATCH])
+        batch = list(unnotified.exclude(pk__in=failed)[:BATCH])
         if not batch:
             return told
         objects = rule.model._default_manager.select_related(*rule.related).in_bulk(
@@ -99,7 +100,13 @@ def notify_recorded(rule: Rule, now: datetime) -> int:
         )
         users = User.objects.in_bulk({pk for breach in batch for pk in _recipient_ids(breach)})
         for breach in batch:
-            told += _claim_and_notify(rule, breach, objects.get(breach.object_id), users, now)
+            try:
+                told += _claim_and_notify(rule, breach, objects.get(breach.object_id), users, now)
+            except Exception:
+                # Its claim rolled back with its notices: the next sweep tries it again. One row that
+                # cannot be notified must not keep the rows after it from being told.
+                logger.exception("%s: breach %s could not be notified", rule.name, breach.pk)
+                failed.add(breach.pk)
         if len(batch) < BATCH:
             return told
 
