@@ -71,6 +71,7 @@ COPY security ./security
 COPY accounts ./accounts
 COPY audit ./audit
 COPY notifications ./notifications
+COPY sweeps ./sweeps
 COPY detainees ./detainees
 COPY disputes ./disputes
 COPY referrals ./referrals

@@ -54,6 +54,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_agreements": CENTRE | COURT,
     "request_confirmation": CENTRE,
     "decide_confirmation": COURT,
+    # --- deadlines (sweeps; the board is casework's) ---------------------------------------------------
+    # The deadline board: an officer their people, a leader the centre, a supervisor counts per centre.
+    "view_deadlines": CENTRE | frozenset({Role.SUPERVISOR}),
+    "view_centre_deadlines": LEADER,  # the whole centre's deadlines, not only one's own people
+    "view_region": frozenset({Role.SUPERVISOR}),  # counts per centre of a region, small ones suppressed
     # --- accounts, notifications, audit -----------------------------------------------------------
     "view_dashboard": EVERY_ROLE,
     "view_organizations": frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN}),

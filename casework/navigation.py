@@ -20,6 +20,7 @@ class NavItem:
 ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     Role.OFFICER: [
         (_("工作清单"), "casework:worklist", {}),
+        (_("期限督办"), "casework:deadlines", {}),
         (_("矛盾线索"), "disputes:lead_list", {}),
         (_("调解室日程"), "disputes:calendar", {}),
         (_("司法确认"), "disputes:confirmation_list", {}),
@@ -28,6 +29,7 @@ ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     ],
     Role.CENTRE_LEADER: [
         (_("工作清单"), "casework:worklist", {}),
+        (_("期限督办"), "casework:deadlines", {}),
         (_("矛盾线索"), "disputes:lead_list", {}),
         (_("调解室日程"), "disputes:calendar", {}),
         (_("司法确认"), "disputes:confirmation_list", {}),
@@ -40,7 +42,7 @@ ROLE_NAVIGATION: dict[Role, list[tuple[str, str, dict]]] = {
     Role.COURT_MEDIATOR: [(_("调解安排"), "disputes:session_list", {})],
     Role.AGENCY_STAFF: [(_("调解安排"), "disputes:session_list", {})],
     Role.VOLUNTEER: [(_("调解安排"), "disputes:session_list", {})],
-    Role.SUPERVISOR: [(_("辖区机构"), "accounts:organizations", {})],
+    Role.SUPERVISOR: [(_("期限督办"), "casework:deadlines", {}), (_("辖区机构"), "accounts:organizations", {})],
     Role.SYSTEM_ADMIN: [
         (_("辖区机构"), "accounts:organizations", {}),
         (_("投递失败的通知"), "notifications:failed", {}),

@@ -9,6 +9,7 @@ app_name = "casework"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/<str:role>/", views.dashboard, name="dashboard"),
+    path("deadlines/", views.deadlines, name="deadlines"),
     # --- the centre's worklist and one detention ---
     path("detainees/", views.worklist, name="worklist"),
     path("detainees/<int:pk>/", views.detention, name="detention"),

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import current_membership
 from accounts.dashboards import DASHBOARD_CONTEXT
-from accounts.models import Role
-from accounts.permissions import requires, signed_in
+from accounts.models import Organization, Role
+from accounts.permissions import can, requires, signed_in
 from audit.models import AccessLog
 from audit.services import record_access
 from detainees import selectors
@@ -41,7 +41,9 @@ from security.masking import mask_id_number, mask_phone
 from yaoyao_mediation.calendar_days import days_until
 from yaoyao_mediation.form_fields import add_service_errors
 
+from . import deadlines as board
 from . import selectors as casework_selectors
+from .forms import DeadlineFilterForm
 
 PAGE_SIZE = 50
 
@@ -81,6 +83,45 @@ def dashboard(request: HttpRequest, role: str) -> HttpResponse:
 def _listed(value):
     """A queryset read now, in the view, rather than while the template renders."""
     return list(value) if isinstance(value, QuerySet) else value
+
+
+# --- the deadline board -------------------------------------------------------------------------------
+
+
+@requires("view_deadlines")
+@require_GET
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """What is overdue and due soon, read from the due-time columns (so nothing hides while the sweeps
+    are not running), and the breaches the sweeps recorded: an officer's own, a centre leader's whole
+    centre, or for a supervisor counts per centre of the region (small counts suppressed)."""
+    now = timezone.now()
+    form = DeadlineFilterForm(request.GET)
+    rules, state = form.chosen()
+    membership = current_membership(request.user)
+    context = {"form": form, "now": now, "organization": membership.organization}
+    if can(request.user, "view_region"):
+        centres = list(
+            membership.organization.subtree().filter(kind=Organization.Kind.FACILITY, is_active=True).order_by("path")
+        )
+        states = [state] if state else [board.State.OVERDUE, board.State.DUE_SOON]
+        state_labels = dict(form.fields["state"].choices)
+        context.update(
+            regional=True,
+            columns=[f"{rule.label} · {state_labels[s]}" for rule in rules for s in states],
+            table=board.region_counts(rules, now, centres=centres, states=states),
+            suppress_below=board.SUPPRESS_BELOW,
+        )
+    else:
+        # An officer sees the deadlines they are responsible for; a leader the whole centre's.
+        officer_id = None if can(request.user, "view_centre_deadlines") else request.user.pk
+        facility_id = membership.organization_id
+        context.update(
+            regional=False,
+            rows=board.board_rows(rules, now, facility_id=facility_id, officer_id=officer_id, state=state),
+            history=board.breach_history(rules, facility_id=facility_id, officer_id=officer_id),
+            item_limit=board.ITEM_LIMIT,
+        )
+    return render(request, "casework/deadlines.html", context)
 
 
 # --- the centre's worklist -------------------------------------------------------------------------

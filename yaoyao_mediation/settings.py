@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "notifications",
+    "sweeps",
     "detainees",
     "disputes",
     "referrals",
@@ -213,6 +214,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "dispatch-notifications": {"task": "notifications.tasks.dispatch_due_notifications", "schedule": 30},
     # Level-triggered: imports whose task was lost are queued again; unconfirmed uploads expire.
     "sweep-imports": {"task": "detainees.tasks.sweep_imports", "schedule": 5 * 60},
+    # Level-triggered: every rule of casework.deadlines.RULES; whatever fell due while beat was down is
+    # caught by the next run (DESIGN.md §4: no deadline is a countdown or an ETA).
+    "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -410,6 +414,11 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1, maxim
 # A delivery "sending" for longer than this belongs to a worker that died: it goes back to pending.
 # Must stay well above the longest single send (the e-mail and webhook timeouts).
 NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=60)
+
+# --- Deadlines (owned by sweeps/) ------------------------------------------------------------------
+# How long before a due time the responsible officer is reminded (the custody clock has its own lead,
+# detainees.selectors.CUSTODY_CLOCK).
+DEADLINE_REMINDER_LEAD = timedelta(hours=env_int("DEADLINE_REMINDER_HOURS", 24, minimum=1, maximum=14 * 24))
 
 # --- Imports from the custody and health platforms (owned by detainees/imports) -----------------
 # Uploads above this size are refused before they are read; nginx already stops bodies above 20 MB.
