@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read_agreements": CENTRE | COURT,
     "request_confirmation": CENTRE,
     "decide_confirmation": COURT,
+    # --- followups: the centre that released the person ------------------------------------------
+    "view_followups": CENTRE,  # follow-ups, their visits and evaluation, re-offences
+    "record_followup": CENTRE,  # evaluations, visits, closing, re-offences by hand
     # --- accounts, notifications, audit -----------------------------------------------------------
     "view_dashboard": EVERY_ROLE,
     "view_organizations": frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN}),

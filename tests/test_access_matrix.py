@@ -425,7 +425,7 @@ URL_KWARGS: dict[str, Kwargs] = {
     "casework:upload_document": _detention,
     "casework:transfer": _detention,
     "detainees:edit": _detention,
-    "detainees:release": _detention,
+    "casework:release": _detention,
     "detainees:assessment": _detention,
     "detainees:health_checks": _detention,
     "detainees:download_document": lambda world, side, caller: {
