@@ -24,6 +24,7 @@ from detainees import services as detainee_services
 from detainees.models import Detention
 from disputes import services as dispute_services
 from disputes.models import DisputeLead, LeadOutcome
+from disputes.services import OutcomeInput
 from yaoyao_mediation.states import require_transition
 
 from .deadlines import evaluation_due_at, visit_due_at
@@ -58,7 +59,7 @@ def record_outcome(
     lead: DisputeLead,
     *,
     status: str,
-    outcome: dispute_services.OutcomeInput,
+    outcome: OutcomeInput,
     acting_user: User,
     now: datetime | None = None,
 ) -> LeadOutcome:

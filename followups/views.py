@@ -102,7 +102,7 @@ def evaluate(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.record_evaluation(followup, **form.cleaned_data, acting_user=request.user)
             except ValidationError as error:
-                if error.code == "already_evaluated":
+                if getattr(error, "code", None) == "already_evaluated":
                     messages.info(request, error.messages[0])
                     return redirect("followups:detail", pk=followup.pk)
                 add_service_errors(form, error)
