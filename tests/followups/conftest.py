@@ -68,3 +68,15 @@ def released(in_custody, make_lead, officer_a) -> FollowUp:
     close_lead(make_lead(detention=detention), officer_a, now=local(2026, 3, 5, 16, 0))
     services.release_detention(detention, released_at=RELEASED, acting_user=officer_a, now=local(2026, 3, 6, 10, 5))
     return FollowUp.objects.get(detention=detention)
+
+
+@pytest.fixture(autouse=True)
+def evidence_media(tmp_path, monkeypatch):
+    """Visit evidence stored under a temporary folder instead of the development MEDIA_ROOT."""
+    from django.core.files.storage import FileSystemStorage
+
+    from followups.models import VisitEvidence
+
+    storage = FileSystemStorage(location=tmp_path / "evidence")
+    monkeypatch.setattr(VisitEvidence._meta.get_field("file"), "storage", storage)
+    return storage
