@@ -224,8 +224,9 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "earlier": list(selectors.earlier_detentions(detention)),
         # The detention's dispute leads, oldest first, with just the columns the page shows.
         "leads": list(detention.leads.order_by("pk").only("pk", "detention", "category", "status", "created_at")),
-        "followups": followup_selectors.followups_of_detention(detention),
-        "reoffence": followup_selectors.reoffence_of(detention),
+        # Only a released person is followed up (and can re-offend): no queries for one in custody.
+        "followups": [] if detention.is_in_custody else followup_selectors.followups_of_detention(detention),
+        "reoffence": None if detention.is_in_custody else followup_selectors.reoffence_of(detention),
         "document_form": DocumentForm(),
         "revealed": {},
         "now": now,

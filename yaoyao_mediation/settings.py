@@ -319,6 +319,12 @@ SPECTACULAR_SETTINGS = {
         "DetentionKindEnum": "detainees.models.Detention.Kind",
         "ImportKindEnum": "detainees.models.ImportLog.Kind",
         "ImportStatusEnum": "detainees.models.ImportLog.Status",
+        "LeadStatusEnum": "disputes.models.DisputeLead.Status",
+        "LeadSourceEnum": "disputes.models.DisputeLead.Source",
+        "FollowUpStatusEnum": "followups.models.FollowUp.Status",
+        "ScheduledVisitStatusEnum": "followups.models.ScheduledVisit.Status",
+        "ReoffenceStatusEnum": "followups.models.Reoffence.Status",
+        "ReoffenceSourceEnum": "followups.models.Reoffence.Source",
     },
 }
 
