@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_deadlines": CENTRE | frozenset({Role.SUPERVISOR}),
     "view_centre_deadlines": LEADER,  # the whole centre's deadlines, not only one's own people
     "view_region": frozenset({Role.SUPERVISOR}),  # counts per centre of a region, small ones suppressed
+    # --- followups: the centre that released the person ------------------------------------------
+    "view_followups": CENTRE,  # follow-ups, their visits and evaluation, re-offences
+    "record_followup": CENTRE,  # evaluations, visits, closing, re-offences by hand
     # --- accounts, notifications, audit -----------------------------------------------------------
     "view_dashboard": EVERY_ROLE,
     "view_organizations": frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN}),

@@ -15,5 +15,6 @@ urlpatterns = [
     path("detainees/<int:pk>/", views.detention, name="detention"),
     path("detainees/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("detainees/<int:pk>/documents/", views.upload_document, name="upload_document"),
+    path("detainees/<int:pk>/release/", views.release, name="release"),
     path("detainees/<int:pk>/transfer/", views.transfer, name="transfer"),
 ]

@@ -1,7 +1,8 @@
 """Pages that show several apps at once, assembled here above them (DESIGN.md §3): the home page and
 each role's dashboard, the centre's worklist (with the open leads of disputes), a detention's page
-(with its leads and the timeline of every app), and the transfer, a step that moves the detention and
-everything of disputes that follows it (disputes.services.transfer_detention).
+(with its leads, its follow-ups and the timeline of every app), the release, which opens the
+follow-ups (followups.services.release_detention), and the transfer, a step that moves the detention
+and everything of disputes that follows it (disputes.services.transfer_detention).
 
 Every page declares its rule with accounts.permissions; a detention of another centre is 404
 (detainees.access). Full ID and phone numbers reach the browser only through the logged reveal.
@@ -32,11 +33,13 @@ from audit.services import record_access
 from detainees import selectors
 from detainees import services as detention_services
 from detainees.access import get_detention_for_user
-from detainees.forms import DocumentForm, SearchForm, TransferForm, WorklistFilterForm
+from detainees.forms import DocumentForm, ReleaseForm, SearchForm, TransferForm, WorklistFilterForm
 from detainees.models import Detention, IntakeAssessment
 from detainees.selectors import AssessmentState, WorklistCursor
 from disputes import services as dispute_services
 from disputes.calendar import dashboard_sessions
+from followups import selectors as followup_selectors
+from followups import services as followup_services
 from security.masking import mask_id_number, mask_phone
 from yaoyao_mediation.calendar_days import days_until
 from yaoyao_mediation.form_fields import add_service_errors
@@ -271,6 +274,9 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "earlier": list(selectors.earlier_detentions(detention)),
         # The detention's dispute leads, oldest first, with just the columns the page shows.
         "leads": list(detention.leads.order_by("pk").only("pk", "detention", "category", "status", "created_at")),
+        # Only a released person is followed up (and can re-offend): no queries for one in custody.
+        "followups": [] if detention.is_in_custody else followup_selectors.followups_of_detention(detention),
+        "reoffence": None if detention.is_in_custody else followup_selectors.reoffence_of(detention),
         "document_form": DocumentForm(),
         "revealed": {},
         "now": now,
@@ -324,6 +330,28 @@ def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("材料已上传"))
             return redirect(reverse("casework:detention", kwargs={"pk": detention.pk}) + "#documents")
     return render(request, "casework/detention.html", _detail_context(detention, document_form=form))
+
+
+@requires("change_detention")
+@require_http_methods(["GET", "POST"])
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    """The release, and the follow-ups of the person's resolved leads that it opens (one service)."""
+    detention = get_detention_for_user(request.user, pk, write=True)
+    if request.method == "POST":
+        form = ReleaseForm(request.POST)
+        if form.is_valid():
+            try:
+                followup_services.release_detention(
+                    detention, released_at=form.cleaned_data["released_at"], acting_user=request.user
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已办理出所"))
+                return redirect("casework:detention", pk=detention.pk)
+    else:
+        form = ReleaseForm(initial={"released_at": timezone.now().replace(second=0, microsecond=0)})
+    return render(request, "casework/release.html", {"form": form, "detention": detention})
 
 
 @requires("change_detention")

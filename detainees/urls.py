@@ -5,11 +5,11 @@ from . import import_views, views
 app_name = "detainees"
 
 urlpatterns = [
-    # The worklist, a detention's page, its reveal and upload, and the transfer are casework's (same paths).
+    # The worklist, a detention's page, its reveal and upload, the release and the transfer are casework's
+    # (same paths).
     path("new/", views.intake, name="intake"),
     # --- one detention ---
     path("<int:pk>/edit/", views.edit, name="edit"),
-    path("<int:pk>/release/", views.release, name="release"),
     path("<int:pk>/assessment/", views.assessment, name="assessment"),
     path("<int:pk>/health/", views.health_checks, name="health_checks"),
     path("<int:pk>/documents/<int:document_pk>/", views.download_document, name="download_document"),

@@ -1,6 +1,6 @@
-"""Officer pages of detainees alone: new intake, edits, release, the intake assessment, health checks
-and document downloads (DESIGN.md §3, §5). The worklist, a detention's page and the transfer show or
-touch other apps too and are casework's.
+"""Officer pages of detainees alone: new intake, edits, the intake assessment, health checks and
+document downloads (DESIGN.md §3, §5). The worklist, a detention's page, the release and the transfer
+show or touch other apps too and are casework's.
 
 Every page is for the officers and leaders of the detention's centre: other roles get 403, and a
 detention of another centre is 404 (detainees.access). Full ID and phone numbers, health details and
@@ -31,7 +31,6 @@ from .forms import (
     AssessmentForm,
     DetentionEditForm,
     IntakeForm,
-    ReleaseForm,
 )
 from .models import IntakeAssessment
 
@@ -81,27 +80,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = DetentionEditForm(initial=initial, facility=detention.facility)
     return render(request, "detainees/edit.html", {"form": form, "detention": detention})
-
-
-@requires("change_detention")
-@require_http_methods(["GET", "POST"])
-def release(request: HttpRequest, pk: int) -> HttpResponse:
-    detention = get_detention_for_user(request.user, pk, write=True)
-    if request.method == "POST":
-        form = ReleaseForm(request.POST)
-        if form.is_valid():
-            try:
-                services.release_detention(
-                    detention, released_at=form.cleaned_data["released_at"], acting_user=request.user
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("已办理出所"))
-                return redirect("casework:detention", pk=detention.pk)
-    else:
-        form = ReleaseForm(initial={"released_at": timezone.now().replace(second=0, microsecond=0)})
-    return render(request, "detainees/release.html", {"form": form, "detention": detention})
 
 
 @requires("change_detention")

@@ -54,6 +54,8 @@ from disputes.models import (
     Room,
     VolunteerProfile,
 )
+from followups import services as followup_services
+from followups.models import FollowUp, VisitEvidence
 from notifications.dispatch import dispatch_due
 from notifications.models import Delivery, InboxMessage, WebhookEndpoint
 from notifications.services import Message, notify, notify_organization
@@ -64,6 +66,7 @@ from tests.detainees.conftest import ID_WOMAN, local
 from tests.disputes import conftest as dispute_fixtures
 from tests.disputes import test_agreement_pdf as agreement_fixtures
 from tests.disputes.conftest import SESSION_END, SESSION_START
+from tests.followups import conftest as followup_fixtures
 
 # Fixtures of the detainees and disputes tests, used here as they are.
 make_detention = detainee_fixtures.make_detention
@@ -73,6 +76,7 @@ make_lead = dispute_fixtures.make_lead
 volunteer_on_roster = dispute_fixtures.volunteer_on_roster
 pdf_storage = agreement_fixtures.pdf_storage
 queued_renders = agreement_fixtures.queued_renders  # autouse: the PDF worker lies outside these tests
+evidence_media = followup_fixtures.evidence_media  # autouse: visit evidence in a temporary folder
 
 ADMIN_SITE = "admin_site"
 
@@ -206,6 +210,8 @@ class Side:
     resolved_lead: DisputeLead
     agreement: Agreement
     confirmation: JudicialConfirmation
+    followup: FollowUp  # of another person, released with a resolved lead
+    evidence: VisitEvidence  # of a visit of that follow-up
 
 
 @dataclass
@@ -250,6 +256,43 @@ def resolved_with_agreement(make_lead, detention, officer, leader, court) -> Jud
     return services.request_judicial_confirmation(agreement, court=court, acting_user=officer)
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def released_with_followup(
+    make_detention, make_lead, *, facility, officer, serial: int
+) -> tuple[FollowUp, VisitEvidence]:
+    """Another person of the centre, whose resolved lead is followed after the release, with a visit."""
+    detention = make_detention(
+        facility=facility,
+        id_number=detainee_fixtures.resident_id(serial),
+        admitted_at=local(2026, 3, 1, 10, 0),
+        detention_days=5,
+        acting_user=officer,
+    )
+    lead = make_lead(detention=detention, acting_user=officer)
+    services.move_lead(lead, DisputeLead.Status.PLANNING, acting_user=officer)
+    services.move_lead(lead, DisputeLead.Status.MEDIATING, acting_user=officer)
+    followup_services.record_outcome(
+        lead,
+        status=DisputeLead.Status.RESOLVED,
+        outcome=services.OutcomeInput(summary="双方和解"),
+        acting_user=officer,
+    )
+    followup_services.release_detention(detention, released_at=local(2026, 3, 6, 10, 0), acting_user=officer)
+    followup = FollowUp.objects.get(detention=detention)
+    visit = followup_services.record_visit(
+        followup,
+        channel="home",
+        visited_at=local(2026, 3, 8, 10, 0),
+        contact="party",
+        notes="上门走访",
+        evidence=[SimpleUploadedFile("a.png", PNG, content_type="image/png")],
+        acting_user=officer,
+    )
+    return followup, visit.evidence.get()
+
+
 def build_side(make_detention, make_lead, *, facility, officer, leader, id_number, room, volunteer, court, session_for):
     detention = make_detention(facility=facility, id_number=id_number, acting_user=officer)
     health_check, _created = detainee_services.record_health_check(
@@ -273,6 +316,9 @@ def build_side(make_detention, make_lead, *, facility, officer, leader, id_numbe
     )
     lead = approved_lead(make_lead, detention, officer, leader)
     confirmation = resolved_with_agreement(make_lead, detention, officer, leader, court)
+    followup, evidence = released_with_followup(
+        make_detention, make_lead, facility=facility, officer=officer, serial=900 + facility.pk % 100
+    )
     return Side(
         detention=detention,
         document=document,
@@ -286,6 +332,8 @@ def build_side(make_detention, make_lead, *, facility, officer, leader, id_numbe
         resolved_lead=confirmation.agreement.lead,
         agreement=confirmation.agreement,
         confirmation=confirmation,
+        followup=followup,
+        evidence=evidence,
     )
 
 
@@ -418,6 +466,10 @@ def _import(world: World, side: Side, caller: Caller) -> dict:
     return {"pk": side.import_log.pk}
 
 
+def _followup(world: World, side: Side, caller: Caller) -> dict:
+    return {"pk": side.followup.pk}
+
+
 # The objects a URL's kwargs name, by URL name. A URL with kwargs missing here fails the matrix.
 URL_KWARGS: dict[str, Kwargs] = {
     "casework:dashboard": lambda world, side, caller: {"role": caller.role or Role.OFFICER},
@@ -426,7 +478,7 @@ URL_KWARGS: dict[str, Kwargs] = {
     "casework:upload_document": _detention,
     "casework:transfer": _detention,
     "detainees:edit": _detention,
-    "detainees:release": _detention,
+    "casework:release": _detention,
     "detainees:assessment": _detention,
     "detainees:health_checks": _detention,
     "detainees:download_document": lambda world, side, caller: {
@@ -457,11 +509,23 @@ URL_KWARGS: dict[str, Kwargs] = {
     "disputes:participant_add": _session,
     "disputes:room_edit": lambda world, side, caller: {"pk": side.room.pk},
     "disputes:volunteer_edit": lambda world, side, caller: {"pk": side.volunteer.pk},
+    "followups:detail": _followup,
+    "followups:evaluate": _followup,
+    "followups:visit_create": _followup,
+    "followups:close": _followup,
+    "followups:download_evidence": lambda world, side, caller: {
+        "pk": side.followup.pk,
+        "evidence_pk": side.evidence.pk,
+    },
+    "followups:reoffence": lambda world, side, caller: {"detention_pk": side.followup.detention_id},
     "notifications:mark_read": _own_message,
     "notifications:retry": lambda world, side, caller: {"pk": world.failed_delivery.pk},
     "api-detention-detail": _detention,
     "api-lead-detail": _lead,
     "api-session-detail": _session,
+    "api-followup-detail": _followup,
+    "api-followup-evaluation": _followup,
+    "api-followup-visits": _followup,
 }
 
 ANY_ROLE = "any role"

@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from detainees import api as detainees_api
 from detainees import import_api as detainees_import_api
 from disputes import api as disputes_api
+from followups import api as followups_api
 from security.ratelimit import rate_limit
 
 from .api_root import api_root
@@ -32,4 +33,8 @@ urlpatterns = [
     path("leads/<int:pk>/", disputes_api.lead_detail, name="api-lead-detail"),
     path("sessions/", disputes_api.session_list, name="api-session-list"),
     path("sessions/<int:pk>/", disputes_api.session_detail, name="api-session-detail"),
+    path("followups/", followups_api.followup_list, name="api-followup-list"),
+    path("followups/<int:pk>/", followups_api.followup_detail, name="api-followup-detail"),
+    path("followups/<int:pk>/evaluation/", followups_api.followup_evaluation, name="api-followup-evaluation"),
+    path("followups/<int:pk>/visits/", followups_api.followup_visits, name="api-followup-visits"),
 ]

@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Level-triggered: every rule of casework.deadlines.RULES; whatever fell due while beat was down is
     # caught by the next run (DESIGN.md §4: no deadline is a countdown or an ETA).
     "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": 5 * 60},
+    # Level-triggered: a re-admission within the observation window records the release's re-offence.
+    "record-reoffences": {"task": "followups.tasks.record_reoffences", "schedule": 10 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -329,6 +331,12 @@ SPECTACULAR_SETTINGS = {
         "DetentionKindEnum": "detainees.models.Detention.Kind",
         "ImportKindEnum": "detainees.models.ImportLog.Kind",
         "ImportStatusEnum": "detainees.models.ImportLog.Status",
+        "LeadStatusEnum": "disputes.models.DisputeLead.Status",
+        "LeadSourceEnum": "disputes.models.DisputeLead.Source",
+        "FollowUpStatusEnum": "followups.models.FollowUp.Status",
+        "ScheduledVisitStatusEnum": "followups.models.ScheduledVisit.Status",
+        "ReoffenceStatusEnum": "followups.models.Reoffence.Status",
+        "ReoffenceSourceEnum": "followups.models.Reoffence.Source",
     },
 }
 
@@ -432,6 +440,15 @@ IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 500, minimum=1, maximum=10000)
 IMPORT_API_MAX_ROWS = env_int("IMPORT_API_MAX_ROWS", 5000, minimum=1)
 # An upload checked but neither confirmed nor discarded is discarded after this long, with its file.
 IMPORT_UNCONFIRMED_HOURS = env_int("IMPORT_UNCONFIRMED_HOURS", 24, minimum=1)
+
+# --- Follow-up after release (owned by followups) -------------------------------------------------
+# Further visits scheduled when a follow-up opens, in days after the release (or the later resolution).
+_visit_days = env_list("FOLLOWUP_VISIT_DAYS", ["30", "90"])
+if not all(day.isdigit() and int(day) >= 1 for day in _visit_days):
+    raise ImproperlyConfigured(f"FOLLOWUP_VISIT_DAYS is a list of whole days of at least 1, not {_visit_days!r}")
+FOLLOWUP_VISIT_DAYS = sorted({int(day) for day in _visit_days})
+# A re-admission anywhere in the province this many days after a release is a re-offence (KPI 5).
+REOFFENCE_WINDOW_DAYS = env_int("REOFFENCE_WINDOW_DAYS", 180, minimum=1)
 
 LOGGING = {
     "version": 1,

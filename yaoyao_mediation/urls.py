@@ -45,6 +45,7 @@ if "staff" in settings.URL_GROUPS:
         path("inbox/", include("notifications.urls")),
         path("detainees/", include("detainees.urls")),
         path("disputes/", include("disputes.urls")),
+        path("followups/", include("followups.urls")),
         # The pages that show several apps (dashboards, worklist, a detention's page), at their own paths.
         path("", include("casework.urls")),
         path("", include("accounts.urls")),

@@ -1,0 +1,95 @@
+"""The due times of the follow-up after release (DESIGN.md §4), and the job that finds re-admissions.
+Plain Python: no Celery, no SQL now() (the current time is passed in)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from detainees.deadlines import END_OF_DAY
+from detainees.models import Detention
+
+from .models import Reoffence
+
+# The evaluation is due by the end of the seventh calendar day after the later of the release day and
+# the day the lead was resolved (local time); neither of those days is counted.
+EVALUATION_DAYS = 7
+
+
+def _end_of_local_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, END_OF_DAY))
+
+
+def follow_up_start_day(*, released_at: datetime, resolved_at: datetime) -> date:
+    """The local day the follow-up counts from: the later of the release day and the resolution day."""
+    return max(timezone.localtime(released_at).date(), timezone.localtime(resolved_at).date())
+
+
+def evaluation_due_at(*, released_at: datetime, resolved_at: datetime) -> datetime:
+    """The one function behind FollowUp.evaluation_due_at; `resolved_at` is the latest resolution of
+    the follow-up's leads."""
+    start = follow_up_start_day(released_at=released_at, resolved_at=resolved_at)
+    return _end_of_local_day(start + timedelta(days=EVALUATION_DAYS))
+
+
+def visit_due_at(*, released_at: datetime, resolved_at: datetime, days: int) -> datetime:
+    """A further visit (settings.FOLLOWUP_VISIT_DAYS) is due by the end of the day `days` after the
+    day the follow-up counts from."""
+    start = follow_up_start_day(released_at=released_at, resolved_at=resolved_at)
+    return _end_of_local_day(start + timedelta(days=days))
+
+
+def reoffence_window() -> timedelta:
+    return timedelta(days=settings.REOFFENCE_WINDOW_DAYS)
+
+
+def record_reoffences(*, now: datetime, since: datetime | None = None) -> int:
+    """Record a Reoffence for every release followed by a re-admission of the same person anywhere in
+    the province within the observation window. Returns how many were recorded.
+
+    Level-triggered, rather than a step of the intake: people are admitted through the intake page,
+    the API and the platform imports (bulk, in detainees, which cannot call up into followups), and
+    their times are corrected afterwards. Reading the detentions themselves catches every path, and
+    whatever happened while the worker or beat were down: by default it looks at re-admissions since
+    one window ago (`since` reaches further back, after an import of old records). A transfer is a
+    movement inside one detention, never a new admission, so it is never counted. Exactly once per
+    release: Reoffence.release is unique, and a row corrected by hand (retracted) stays, so the release
+    is never recorded again; two jobs racing insert it once (get_or_create: the loser of the unique
+    constraint finds the winner's row)."""
+    window = reoffence_window()
+    since = now - window if since is None else since
+    later = Detention.objects.filter(
+        person=OuterRef("person"),
+        admitted_at__gt=OuterRef("released_at"),
+        admitted_at__lte=OuterRef("released_at") + window,
+    ).order_by("admitted_at", "pk")
+    releases = (
+        Detention.objects.filter(
+            released_at__isnull=False,
+            # A release whose window ends before `since` has no re-admission left to find.
+            released_at__gte=since - window,
+            released_at__lte=now,
+            reoffence__isnull=True,
+        )
+        .annotate(readmission_id=Subquery(later.values("pk")[:1]))
+        .filter(readmission_id__isnull=False)
+        .values("pk", "facility_id", "readmission_id")
+    )
+    recorded = 0
+    for row in releases:
+        admitted_at = Detention.objects.values_list("admitted_at", flat=True).get(pk=row["readmission_id"])
+        _reoffence, created = Reoffence.objects.get_or_create(
+            release_id=row["pk"],
+            defaults={
+                "facility_id": row["facility_id"],
+                "readmission_id": row["readmission_id"],
+                "occurred_on": timezone.localtime(admitted_at).date(),
+                "source": Reoffence.Source.AUTOMATIC,
+                "recorded_at": now,
+            },
+        )
+        recorded += created
+    return recorded
