@@ -256,7 +256,7 @@ def resolved_with_agreement(make_lead, detention, officer, leader, court) -> Jud
     return services.request_judicial_confirmation(agreement, court=court, acting_user=officer)
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = document_files.png()  # a whole, valid image: uploads are parsed to the end
 
 
 def released_with_followup(

@@ -15,6 +15,7 @@ from disputes.models import DisputeLead
 from followups import services
 from followups.models import FollowUp
 from tests.detainees import conftest as detainee_fixtures
+from tests.detainees import document_files
 from tests.detainees.conftest import local, resident_id
 from tests.disputes import conftest as dispute_fixtures
 
@@ -25,7 +26,7 @@ private_media = detainee_fixtures.private_media
 ADMITTED = local(2026, 3, 1, 10, 0)
 RELEASED = local(2026, 3, 6, 10, 0)
 EVALUATION_DUE = local(2026, 3, 13, 23, 59, 59, 999999)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = document_files.png()  # a whole, valid image: uploads are parsed to the end
 
 OUTCOME = dispute_services.OutcomeInput(
     summary="双方达成分期履行的执行和解", enforcement_settled=True, agreed_amount=Decimal("50000")
