@@ -220,7 +220,12 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "documents": list(detention.documents.select_related("uploaded_by")),
         "earlier": list(selectors.earlier_detentions(detention)),
         # The detention's dispute leads, oldest first, with just the columns the page shows.
-        "leads": list(detention.leads.order_by("pk").only("pk", "detention", "category", "status", "created_at")),
+        # The plan's state gives a lead in planning its status word (DisputeLead.status_word).
+        "leads": list(
+            detention.leads.select_related("plan")
+            .order_by("pk")
+            .only("pk", "detention", "category", "status", "created_at", "plan__status")
+        ),
         "document_form": DocumentForm(),
         "revealed": {},
         "now": now,

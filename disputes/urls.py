@@ -27,6 +27,7 @@ urlpatterns = [
     path("sessions/", session_views.session_list, name="session_list"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/result/", session_views.session_result, name="session_result"),
+    path("sessions/<int:pk>/no-show/", session_views.session_no_show, name="session_no_show"),
     path("sessions/<int:pk>/cancel/", session_views.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/participants/", session_views.participant_add, name="participant_add"),
     path("calendar/", session_views.calendar, name="calendar"),

@@ -48,7 +48,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     after = _cursor(request.GET.get("after"))
     if after is not None:
         rows = rows.filter(pk__lt=after)
-    rows = list(rows.select_related("detention__person", "assigned_officer").order_by("-pk")[: PAGE_SIZE + 1])
+    rows = list(rows.select_related("detention__person", "assigned_officer", "plan").order_by("-pk")[: PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("after", None)
     first_url = f"?{query.urlencode()}" if after is not None else None
@@ -306,13 +306,22 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("change_lead")
 @require_http_methods(["GET", "POST"])
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the lead with its outcome. Its sessions still to come are listed on the form and cancelled
+    only once each is ticked (services.record_outcome refuses otherwise, and the form shows them)."""
     lead = get_lead_for_user(request.user, pk, write=True)
+    now = timezone.now()
+    ahead = list(selectors.sessions_ahead(lead, now=now))
     if request.method == "POST":
-        form = OutcomeForm(request.POST)
+        form = OutcomeForm(request.POST, sessions_ahead=ahead)
         if form.is_valid():
             try:
                 services.record_outcome(
-                    lead, status=form.cleaned_data["status"], outcome=form.outcome_input(), acting_user=request.user
+                    lead,
+                    status=form.cleaned_data["status"],
+                    outcome=form.outcome_input(),
+                    cancel_sessions=form.confirmed_cancellations(),
+                    acting_user=request.user,
+                    now=now,
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -323,5 +332,5 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("该线索已结案（%(status)s）") % {"status": lead.get_status_display()})
         return redirect("disputes:lead_detail", pk=lead.pk)
     else:
-        form = OutcomeForm(initial={"court_case_number": lead.court_case_number})
-    return render(request, "disputes/outcome_form.html", {"form": form, "lead": lead})
+        form = OutcomeForm(initial={"court_case_number": lead.court_case_number}, sessions_ahead=ahead)
+    return render(request, "disputes/outcome_form.html", {"form": form, "lead": lead, "sessions_ahead": ahead})
