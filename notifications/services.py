@@ -128,6 +128,8 @@ def mark_done(asks_for: str, *, now=None) -> int:
     """The action `asks_for` names is done (or can no longer be done): every notice asking for it, to
     whichever recipient, is marked done and read, so no inbox keeps asking. Called by the service that
     did the action, inside its transaction; returns how many notices were open."""
+    if not asks_for:
+        return 0  # a notice that asks for nothing is never done by someone else's action
     now = now or timezone.now()
     return InboxMessage.objects.filter(asks_for=asks_for, done_at=None).update(
         done_at=now, read_at=Coalesce("read_at", Value(now))
