@@ -314,3 +314,20 @@ def test_the_api_books_a_session_that_has_begun_only_as_a_leaders_override(
     assert booked.status_code == 201, booked.content
     assert booked.json()["override_reasons"] == [MediationSession.OVERRIDE_AFTER_THE_FACT]
     assert MediationSession.objects.get().override_by == leader_a
+
+
+def test_the_api_shows_a_held_sessions_attendance(session_booked, officer_a, client_for):
+    officer_row = SessionParticipant.objects.get(session=session_booked, user=officer_a)
+    services.record_session_result(
+        session_booked,
+        minutes="笔录",
+        result="agreed",
+        present_participants=[officer_row.pk],
+        acting_user=officer_a,
+        now=DURING,
+    )
+
+    data = client_for(officer_a).get(f"/api/v1/sessions/{session_booked.pk}/").json()
+
+    assert data["status"] == Status.HELD
+    assert {row["name"]: row["attended"] for row in data["participants"]} == {"张明": True, "郑志愿": False}
