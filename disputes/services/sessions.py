@@ -365,6 +365,8 @@ def record_no_show(
     now = now or timezone.now()
     session = _lock_session(session)
     require(acting_user, "book_session", session.facility_id)
+    if session.status == MediationSession.Status.NO_SHOW:
+        return session  # a double click, a retried request
     require_transition(session, MediationSession.Status.NO_SHOW, message=_("只有已安排的调解可以记为未到场"))
     if session.starts_at > now:
         raise ValidationError(_("调解尚未开始，不能记为未到场"))

@@ -141,6 +141,8 @@ def test_a_session_not_yet_begun_is_not_marked_no_show(session_booked, officer_a
 
 def test_a_no_show_is_over_neither_held_nor_cancelled_afterwards(session_booked, officer_a):
     services.record_no_show(session_booked, note="被拘留人拒绝参加", acting_user=officer_a, now=DURING)
+    again = services.record_no_show(session_booked, note="重复提交", acting_user=officer_a, now=DURING)
+    assert again.no_show_note == "被拘留人拒绝参加"  # a double click changes nothing
 
     with pytest.raises(ValidationError, match="未到场的调解不能记录结果"):
         services.record_session_result(session_booked, minutes="……", result="agreed", acting_user=officer_a, now=DURING)
