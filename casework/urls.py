@@ -17,4 +17,6 @@ urlpatterns = [
     path("detainees/<int:pk>/documents/", views.upload_document, name="upload_document"),
     path("detainees/<int:pk>/release/", views.release, name="release"),
     path("detainees/<int:pk>/transfer/", views.transfer, name="transfer"),
+    # A lead's outcome: it may open the follow-up of a person already released (followups).
+    path("disputes/<int:pk>/outcome/", views.outcome, name="outcome"),
 ]

@@ -36,8 +36,11 @@ from detainees.access import get_detention_for_user
 from detainees.forms import DocumentForm, ReleaseForm, SearchForm, TransferForm, WorklistFilterForm
 from detainees.models import Detention, IntakeAssessment
 from detainees.selectors import AssessmentState, WorklistCursor
+from disputes import selectors as dispute_selectors
 from disputes import services as dispute_services
+from disputes.access import get_lead_for_user
 from disputes.calendar import dashboard_sessions
+from disputes.forms import OutcomeForm
 from followups import selectors as followup_selectors
 from followups import services as followup_services
 from security.masking import mask_id_number, mask_phone
@@ -273,7 +276,12 @@ def _detail_context(detention: Detention, **extra) -> dict:
         "documents": list(detention.documents.select_related("uploaded_by")),
         "earlier": list(selectors.earlier_detentions(detention)),
         # The detention's dispute leads, oldest first, with just the columns the page shows.
-        "leads": list(detention.leads.order_by("pk").only("pk", "detention", "category", "status", "created_at")),
+        # The plan's state gives a lead in planning its status word (DisputeLead.status_word).
+        "leads": list(
+            detention.leads.select_related("plan")
+            .order_by("pk")
+            .only("pk", "detention", "category", "status", "created_at", "plan__status")
+        ),
         # Only a released person is followed up (and can re-offend): no queries for one in custody.
         "followups": [] if detention.is_in_custody else followup_selectors.followups_of_detention(detention),
         "reoffence": None if detention.is_in_custody else followup_selectors.reoffence_of(detention),
@@ -382,3 +390,40 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = TransferForm(initial={"moved_at": timezone.now().replace(second=0, microsecond=0)}, detention=detention)
     return render(request, "casework/transfer.html", {"form": form, "detention": detention})
+
+
+# --- a lead's outcome -------------------------------------------------------------------------------
+
+
+@requires("change_lead")
+@require_http_methods(["GET", "POST"])
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the lead with its outcome (a step of disputes and followups: followups.services.record_outcome
+    opens the follow-up when the person has already left). Its sessions still to come are listed on the
+    form and cancelled only once each is ticked (the service refuses otherwise, and the form shows them)."""
+    lead = get_lead_for_user(request.user, pk, write=True)
+    now = timezone.now()
+    ahead = list(dispute_selectors.sessions_ahead(lead, now=now))
+    if request.method == "POST":
+        form = OutcomeForm(request.POST, sessions_ahead=ahead)
+        if form.is_valid():
+            try:
+                followup_services.record_outcome(
+                    lead,
+                    status=form.cleaned_data["status"],
+                    outcome=form.outcome_input(),
+                    cancel_sessions=form.confirmed_cancellations(),
+                    acting_user=request.user,
+                    now=now,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("化解结果已记录，线索已结案"))
+                return redirect("disputes:lead_detail", pk=lead.pk)
+    elif lead.is_closed:
+        messages.info(request, _("该线索已结案（%(status)s）") % {"status": lead.get_status_display()})
+        return redirect("disputes:lead_detail", pk=lead.pk)
+    else:
+        form = OutcomeForm(initial={"court_case_number": lead.court_case_number}, sessions_ahead=ahead)
+    return render(request, "disputes/outcome_form.html", {"form": form, "lead": lead, "sessions_ahead": ahead})

@@ -22,7 +22,8 @@ def get_lead_for_user(user, pk: int, *, write: bool = False) -> DisputeLead:
     try:
         lead = (
             leads_visible_to(user)
-            .select_related("detention__person", "detention__facility", "assigned_officer")
+            # plan: the lead's status word (DisputeLead.status_word) on every lead page.
+            .select_related("detention__person", "detention__facility", "assigned_officer", "plan")
             .get(pk=pk)
         )
     except DisputeLead.DoesNotExist:

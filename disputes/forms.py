@@ -13,7 +13,7 @@ from accounts.selectors import centre_officers
 from yaoyao_mediation.form_fields import PHONE_NUMBER, area_field, text_field
 
 from . import services
-from .models import DisputeLead, LeadOutcome, LeadParty, ResolutionPlan
+from .models import DisputeLead, LeadOutcome, LeadParty, MediationSession, ResolutionPlan
 
 PARTY_SLOTS = 3
 
@@ -110,8 +110,13 @@ def _party_fields(prefix: str = "", *, number: int | None = None) -> dict[str, f
         return _("当事人%(n)s %(part)s") % {"n": number, "part": text} if number else text
 
     return {
+        # A party row of the new-lead form is optional as a whole (the service takes a lead without
+        # parties): its side is required only with a name, like the name with the rest (clean()).
         f"{prefix}side": forms.ChoiceField(
-            label=label(_("身份")), choices=LeadParty.Side.choices, initial=LeadParty.Side.COUNTERPARTY
+            label=label(_("身份")),
+            choices=LeadParty.Side.choices,
+            initial=LeadParty.Side.COUNTERPARTY,
+            required=number is None,
         ),
         f"{prefix}name": text_field(label(_("姓名或名称")), _length(LeadParty, "name"), required=number is None),
         f"{prefix}relation": text_field(
@@ -140,6 +145,8 @@ class LeadCreateForm(LeadForm):
             others = any(cleaned.get(f"party_{slot}_{part}") for part in ("relation", "phone", "address"))
             if not name and others:
                 self.add_error(f"party_{slot}_name", _("请填写当事人姓名或名称"))
+            if name and not cleaned.get(f"party_{slot}_side") and f"party_{slot}_side" not in self.errors:
+                self.add_error(f"party_{slot}_side", _("请选择当事人身份"))
         return cleaned
 
     def parties(self) -> list[services.PartyInput]:
@@ -263,6 +270,23 @@ class OutcomeForm(forms.Form):
     family_reconciled = forms.BooleanField(label=_("家庭和好"), required=False)
     crisis_averted = forms.BooleanField(label=_("避免极端事件"), required=False)
 
+    # Only when the lead has sessions still to come: closing cancels them, so each is ticked first
+    # (services.record_outcome refuses otherwise and names them).
+    cancel_sessions = forms.TypedMultipleChoiceField(
+        label=_("确认取消以下尚未举行的调解"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("结案后这些调解将被取消，调解室和参加人员的时间随之释放"),
+    )
+
+    def __init__(self, *args, sessions_ahead: list[MediationSession] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if sessions_ahead:
+            self.fields["cancel_sessions"].choices = [(s.pk, s.when_and_where) for s in sessions_ahead]
+        else:
+            del self.fields["cancel_sessions"]
+
     RESULT_FIELDS = ("status", "summary")
     EFFECT_FIELDS = (
         "enforcement_settled",
@@ -279,6 +303,12 @@ class OutcomeForm(forms.Form):
 
     def effect_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.EFFECT_FIELDS]
+
+    def ahead_fields(self) -> list[forms.BoundField]:
+        return [self["cancel_sessions"]] if "cancel_sessions" in self.fields else []
+
+    def confirmed_cancellations(self) -> list[int]:
+        return self.cleaned_data.get("cancel_sessions", [])
 
     def outcome_input(self) -> services.OutcomeInput:
         data = self.cleaned_data

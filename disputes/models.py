@@ -160,6 +160,18 @@ class DisputeLead(TimeStampedModel):
     def is_closed(self) -> bool:
         return self.status in self.CLOSED
 
+    @property
+    def status_word(self) -> str:
+        """The one word every page shows for where the lead stands. The lead's status is the truth,
+        except while its plan is worked on (planning): there the plan's own state is what the reader
+        needs, so "制定方案" is said only until the plan is submitted. Callers select_related("plan")."""
+        if self.status != self.Status.PLANNING:
+            return self.get_status_display()
+        plan = getattr(self, "plan", None)  # None when there is no plan yet (RelatedObjectDoesNotExist)
+        if plan is None:
+            return self.get_status_display()
+        return str(ResolutionPlan.LEAD_STATUS_WORDS.get(plan.status, self.get_status_display()))
+
 
 @track()
 class LeadParty(TimeStampedModel):
@@ -244,6 +256,14 @@ class ResolutionPlan(TimeStampedModel):
         Status.RETURNED: frozenset({Status.DRAFT, Status.SUBMITTED}),
     }
 
+    # What a lead in planning is called on every page, by the state of its plan (DisputeLead.status_word);
+    # a draft is still "制定方案" (DisputeLead.Status.PLANNING's own word).
+    LEAD_STATUS_WORDS = {
+        Status.SUBMITTED: _("方案待审批"),
+        Status.RETURNED: _("方案已退回"),
+        Status.APPROVED: _("方案已批准"),
+    }
+
     lead = models.OneToOneField(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.CASCADE, related_name="plan")
     analysis = models.TextField(_("矛盾分析"))
     strategy = models.TextField(_("化解策略"))
@@ -274,6 +294,13 @@ class ResolutionPlan(TimeStampedModel):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @staticmethod
+    def review_request(lead_id: int) -> str:
+        """The key of the inbox notices that ask the centre's leaders to review the plan of lead
+        `lead_id` (notifications.Message.asks_for): the services mark them done once the plan is
+        decided, withdrawn or moot."""
+        return f"disputes.plan_review:{lead_id}"
 
 
 class PlanReview(models.Model):
@@ -383,13 +410,16 @@ class MediationSession(TimeStampedModel):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("已安排")
         HELD = "held", _("已举行")
+        NO_SHOW = "no_show", _("未到场")
         CANCELLED = "cancelled", _("已取消")
 
-    # A booked session is held (its result recorded; recording it again is no move) or cancelled; a
-    # cancelled one is over, and a held one can no longer be cancelled.
+    # Once it has begun, a booked session is marked held (with who came, the minutes and the result;
+    # correcting them is no move) or no-show (it could not take place: someone did not come); before
+    # that it may be cancelled. Held, no-show and cancelled are over: none of them is undone.
     TRANSITIONS: dict[str, frozenset[str]] = {
-        Status.SCHEDULED: frozenset({Status.HELD, Status.CANCELLED}),
+        Status.SCHEDULED: frozenset({Status.HELD, Status.NO_SHOW, Status.CANCELLED}),
         Status.HELD: frozenset(),
+        Status.NO_SHOW: frozenset(),
         Status.CANCELLED: frozenset(),
     }
 
@@ -399,9 +429,11 @@ class MediationSession(TimeStampedModel):
         NOT_AGREED = "not_agreed", _("未达成一致")
         ADJOURNED = "adjourned", _("择期再调")
 
-    # Why a leader's override was needed (DESIGN.md §3: after release, or against the health check).
+    # Why a leader's override was needed (DESIGN.md §3: after release, or against the health check),
+    # or a session entered after it began (recorded after the fact: nobody booked the room ahead).
     OVERRIDE_AFTER_RELEASE = "after_release"
     OVERRIDE_HEALTH = "health"
+    OVERRIDE_AFTER_THE_FACT = "after_the_fact"
 
     lead = models.ForeignKey(DisputeLead, verbose_name=_("矛盾线索"), on_delete=models.PROTECT, related_name="sessions")
     # Copied from the lead so that the constraints below can hold the person and the room's centre.
@@ -425,6 +457,8 @@ class MediationSession(TimeStampedModel):
     minutes = models.TextField(_("调解笔录"), blank=True)
     result = models.CharField(_("调解结果"), max_length=16, choices=Result.choices, blank=True)
     next_steps = models.TextField(_("下一步工作"), blank=True)
+    # Why a session that was due did not take place (who did not come), when it is marked no-show.
+    no_show_note = models.TextField(_("未到场情况"), blank=True)
     scheduled_by = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("安排人")
     )
@@ -469,6 +503,12 @@ class MediationSession(TimeStampedModel):
         """The person's name as the detention's centre recorded it (the person row is the identity only)."""
         return self.lead.detention.name
 
+    def when_and_where(self) -> str:
+        """ "2026-03-11 09:00–10:00 第一调解室": how a list names a session (reads `room`)."""
+        where = self.room.name if self.room_id else self.get_mode_display()
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {where}"
+
 
 @track()
 class SessionParticipant(TimeStampedModel):
@@ -497,6 +537,8 @@ class SessionParticipant(TimeStampedModel):
     starts_at = models.DateTimeField(verbose_name=_("开始时间"))
     ends_at = models.DateTimeField(verbose_name=_("结束时间"))
     active = models.BooleanField(default=True, verbose_name=_("有效"))
+    # Recorded with the session's result: None until then.
+    attended = models.BooleanField(_("到场"), null=True, blank=True)
     # Volunteers declare, each time they are added, that they have no conflict of interest.
     conflict_declaration = models.TextField(_("利益冲突声明"), blank=True)
     declared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("声明时间"))
@@ -527,6 +569,8 @@ class SessionGuest(TimeStampedModel):
     )
     name = models.CharField(_("姓名"), max_length=64)
     relation = models.CharField(_("身份或关系"), max_length=64, blank=True)
+    # Recorded with the session's result: None until then.
+    attended = models.BooleanField(_("到场"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("外部参加人")

@@ -73,6 +73,16 @@ def confirmations_visible_to(user) -> QuerySet[JudicialConfirmation]:
     return confirmations.none()
 
 
+def sessions_ahead(lead: DisputeLead, *, now: datetime) -> QuerySet[MediationSession]:
+    """The lead's sessions still to come: booked and starting after `now`. Closing the lead cancels
+    them (services.move_lead), so the outcome form lists them and asks first."""
+    return (
+        MediationSession.objects.filter(lead=lead, status=MediationSession.Status.SCHEDULED, starts_at__gt=now)
+        .select_related("room")
+        .order_by("starts_at", "pk")
+    )
+
+
 def is_sealed_viewer(user) -> bool:
     """Sees only a session's logistics (yaoyao_mediation.disclosure)."""
     return audience_of(user) in SESSION_LOGISTICS_ONLY

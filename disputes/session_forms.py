@@ -16,7 +16,7 @@ from accounts.models import CENTRE_ROLES, Membership, Organization, Role, User
 from yaoyao_mediation.form_fields import TimeInput, area_field, date_field
 
 from . import services
-from .models import MediationSession, Room
+from .models import MediationSession, Room, SessionGuest, SessionParticipant
 
 GUEST_SLOTS = 3
 COURT_ROLES = {Role.COURT_STAFF, Role.COURT_MEDIATOR}
@@ -251,9 +251,62 @@ class ParticipantForm(forms.Form):
 
 
 class ResultForm(forms.Form):
+    """A session that has begun, marked held: who came (the session's participants and guests, each a
+    checkbox), the minutes and the result."""
+
+    present_participants = forms.TypedMultipleChoiceField(
+        label=_("到场的参加人员"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    present_guests = forms.TypedMultipleChoiceField(
+        label=_("到场的外部参加人"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
     minutes = area_field(_("调解笔录"), required=True, rows=6)
     result = forms.ChoiceField(label=_("调解结果"), choices=[("", _("（请选择）")), *MediationSession.Result.choices])
     next_steps = area_field(_("下一步工作"))
+
+    ATTENDANCE_FIELDS = ("present_participants", "present_guests")
+
+    def __init__(self, *args, participants: list[SessionParticipant], guests: list[SessionGuest], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rows = {"present_participants": participants, "present_guests": guests}
+        for name, items in rows.items():
+            if items:
+                self.fields[name].choices = [(item.pk, _label(item)) for item in items]
+            else:
+                del self.fields[name]  # nobody to tick; the service then leaves attendance alone
+
+    @classmethod
+    def initial_of(
+        cls, session: MediationSession, participants: list[SessionParticipant], guests: list[SessionGuest]
+    ) -> dict:
+        """What the page offers: the recorded record of a held session, else everyone ticked as present
+        (the usual case, unticked one by one)."""
+        return {
+            "minutes": session.minutes,
+            "result": session.result,
+            "next_steps": session.next_steps,
+            "present_participants": [p.pk for p in participants if p.attended is not False],
+            "present_guests": [g.pk for g in guests if g.attended is not False],
+        }
+
+    def result_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "minutes": data["minutes"],
+            "result": data["result"],
+            "next_steps": data["next_steps"],
+            **{name: data[name] for name in self.ATTENDANCE_FIELDS if name in self.fields},
+        }
+
+
+def _label(item: SessionParticipant | SessionGuest) -> str:
+    if isinstance(item, SessionGuest):
+        return f"{item.name}（{item.relation}）" if item.relation else item.name
+    return f"{item.user}（{item.get_capacity_display()}）"
+
+
+class NoShowForm(forms.Form):
+    note = area_field(_("未到场情况"), required=True, rows=2, help_text=_("谁未到场，原因"))
 
 
 class CancelForm(forms.Form):

@@ -1,6 +1,7 @@
 """Mediation sessions: booking one for a lead, the list of sessions, a session's page (for the centre,
 for the court with the court's detention facts and no override, sealed for volunteers, court mediators
-and agency staff: yaoyao_mediation.disclosure), its result, its cancellation, one more participant,
+and agency staff: yaoyao_mediation.disclosure), marking it held (attendance, minutes, result) or
+no-show, its cancellation, one more participant,
 and the centre's room calendar (DESIGN.md §3, §5).
 
 Every change is a POST to a service of disputes.services; a refused one comes back as a form error with
@@ -31,7 +32,7 @@ from .access import can_change_session, get_lead_for_user, get_session_for_user
 from .calendar import awaiting_result, build_calendar, upcoming_sessions
 from .models import DisputeLead, MediationSession, SessionParticipant
 from .selectors import is_sealed_viewer
-from .session_forms import CalendarForm, CancelForm, ParticipantForm, ResultForm, SessionForm
+from .session_forms import CalendarForm, CancelForm, NoShowForm, ParticipantForm, ResultForm, SessionForm
 
 # --- booking ---------------------------------------------------------------------------------------
 
@@ -43,7 +44,8 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     facility = lead.detention.facility
     is_leader = can(request.user, "override_booking", lead.facility_id)
     # Before a time is chosen, the warnings say what already stands in the way (a release, the health check).
-    starts_at = ends_at = timezone.now()
+    now = timezone.now()
+    starts_at = ends_at = now
     if request.method == "POST":
         form = SessionForm(request.POST, facility=facility, is_leader=is_leader)
         if form.is_valid():
@@ -62,6 +64,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
                     topic=data["topic"],
                     override_note=data.get("override_note", ""),
                     acting_user=request.user,
+                    now=now,
                 )
             except ValidationError as error:
                 add_service_errors(form, error, SessionForm.ALIASES)
@@ -75,14 +78,14 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "lead": lead,
         "detention": lead.detention,
-        "warnings": _override_labels(lead, starts_at, ends_at),
+        "warnings": _override_labels(lead, starts_at, ends_at, now=now),
         "is_leader": is_leader,
     }
     return render(request, "disputes/session_form.html", context)
 
 
-def _override_labels(lead: DisputeLead, starts_at, ends_at) -> list[str]:
-    reasons = services.override_reasons_for(lead, starts_at=starts_at, ends_at=ends_at)
+def _override_labels(lead: DisputeLead, starts_at, ends_at, *, now) -> list[str]:
+    reasons = services.override_reasons_for(lead, starts_at=starts_at, ends_at=ends_at, now=now)
     return [str(services.OVERRIDE_LABELS[reason]) for reason in reasons]
 
 
@@ -127,7 +130,9 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
     `session` has passed the access check, and what the template reads is fetched here at once,
     never lazily while it renders."""
     session = (
-        MediationSession.objects.select_related("lead__detention", "person", "room", "court", "facility", "override_by")
+        MediationSession.objects.select_related(
+            "lead__detention", "lead__plan", "person", "room", "court", "facility", "override_by"
+        )
         .prefetch_related(
             Prefetch("participants", SessionParticipant.objects.select_related("user", "organization")),
             "guests",
@@ -136,9 +141,13 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
     )
     can_change = can_change_session(request.user, session)
     participants = list(session.participants.all())
+    guests = list(session.guests.all())
     now = timezone.now()
-    scheduled = session.status == MediationSession.Status.SCHEDULED
-    started = session.status != MediationSession.Status.CANCELLED and session.starts_at <= now
+    Status = MediationSession.Status
+    scheduled = session.status == Status.SCHEDULED
+    started = session.starts_at <= now
+    # Once it has begun, a booked session is marked held (or its record corrected) or no-show.
+    recordable = started and session.status in {Status.SCHEDULED, Status.HELD}
     override = None
     if session.override_reasons and can_change:
         # The centre's own record: its reasons and note speak of the release and the health check.
@@ -152,7 +161,7 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
         "lead": session.lead,
         "detention": detention_facts(session.lead.detention),
         "participants": participants,
-        "guests": list(session.guests.all()),
+        "guests": guests,
         "override": override,
         "can_change": can_change,
         # After a transfer the lead belongs to the receiving centre: no link to a page that is 404 here.
@@ -160,7 +169,8 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
         # A refused form comes back with its errors, even where the page would not offer it now.
         "can_cancel": can_change and (scheduled or "cancel_form" in forms),
         "can_add": can_change and (scheduled or "participant_form" in forms),
-        "can_record": can_change and (started or "result_form" in forms),
+        "can_record": can_change and (recordable or "result_form" in forms),
+        "can_no_show": can_change and ((scheduled and started) or "no_show_form" in forms),
     }
     if context["can_add"]:
         context["participant_form"] = forms.get("participant_form") or ParticipantForm(
@@ -169,9 +179,12 @@ def _render_detail(request: HttpRequest, session: MediationSession, **forms) -> 
     if context["can_cancel"]:
         context["cancel_form"] = forms.get("cancel_form") or CancelForm()
     if context["can_record"]:
+        present = [p for p in participants if p.active]
         context["result_form"] = forms.get("result_form") or ResultForm(
-            initial={"minutes": session.minutes, "result": session.result, "next_steps": session.next_steps}
+            initial=ResultForm.initial_of(session, present, guests), participants=present, guests=guests
         )
+    if context["can_no_show"]:
+        context["no_show_form"] = forms.get("no_show_form") or NoShowForm()
     return render(request, "disputes/session_detail.html", context)
 
 
@@ -220,17 +233,36 @@ def sealed_view(session: MediationSession, user: User) -> SealedSession:
 @requires("book_session")
 @require_POST
 def session_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the session held: who came, the minutes and the result (or correct them)."""
     session = get_session_for_user(request.user, pk, write=True)
-    form = ResultForm(request.POST)
+    participants = list(session.participants.filter(active=True).select_related("user"))
+    form = ResultForm(request.POST, participants=participants, guests=list(session.guests.all()))
     if form.is_valid():
         try:
-            services.record_session_result(session, **form.cleaned_data, acting_user=request.user)
+            services.record_session_result(session, **form.result_data(), acting_user=request.user)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("调解结果已记录"))
             return redirect("disputes:session_detail", pk=session.pk)
     return _render_detail(request, session, result_form=form)
+
+
+@requires("book_session")
+@require_POST
+def session_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the session no-show: it was due, and did not take place because someone did not come."""
+    session = get_session_for_user(request.user, pk, write=True)
+    form = NoShowForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_no_show(session, note=form.cleaned_data["note"], acting_user=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("已记为未到场"))
+            return redirect("disputes:session_detail", pk=session.pk)
+    return _render_detail(request, session, no_show_form=form)
 
 
 @requires("book_session")

@@ -14,7 +14,6 @@ urlpatterns = [
     path("<int:pk>/parties/<int:party_pk>/remove/", views.party_remove, name="party_remove"),
     path("<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/plan/review/", views.plan_review, name="plan_review"),
-    path("<int:pk>/outcome/", views.outcome, name="outcome"),
     # --- agreement, its PDF and judicial confirmation (agreement_views.py) ---
     path("<int:pk>/agreement/", agreement_views.agreement_edit, name="agreement_edit"),
     path("<int:pk>/agreement/pdf/", agreement_views.agreement_pdf, name="agreement_pdf"),
@@ -27,6 +26,7 @@ urlpatterns = [
     path("sessions/", session_views.session_list, name="session_list"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/result/", session_views.session_result, name="session_result"),
+    path("sessions/<int:pk>/no-show/", session_views.session_no_show, name="session_no_show"),
     path("sessions/<int:pk>/cancel/", session_views.session_cancel, name="session_cancel"),
     path("sessions/<int:pk>/participants/", session_views.participant_add, name="participant_add"),
     path("calendar/", session_views.calendar, name="calendar"),

@@ -28,7 +28,7 @@ from yaoyao_mediation.form_fields import add_service_errors
 
 from . import selectors, services
 from .access import get_lead_for_user, get_party_for_user
-from .forms import LeadCreateForm, LeadEditForm, LeadFilterForm, OutcomeForm, PartyForm, PlanForm, ReviewForm
+from .forms import LeadCreateForm, LeadEditForm, LeadFilterForm, PartyForm, PlanForm, ReviewForm
 from .models import Agreement, DisputeLead, LeadOutcome, PlanReview, ResolutionPlan
 
 PAGE_SIZE = 50
@@ -48,7 +48,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     after = _cursor(request.GET.get("after"))
     if after is not None:
         rows = rows.filter(pk__lt=after)
-    rows = list(rows.select_related("detention", "assigned_officer").order_by("-pk")[: PAGE_SIZE + 1])
+    rows = list(rows.select_related("detention", "assigned_officer", "plan").order_by("-pk")[: PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("after", None)
     first_url = f"?{query.urlencode()}" if after is not None else None
@@ -301,27 +301,3 @@ def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- outcome ---------------------------------------------------------------------------------------------
-
-
-@requires("change_lead")
-@require_http_methods(["GET", "POST"])
-def outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_lead_for_user(request.user, pk, write=True)
-    if request.method == "POST":
-        form = OutcomeForm(request.POST)
-        if form.is_valid():
-            try:
-                services.record_outcome(
-                    lead, status=form.cleaned_data["status"], outcome=form.outcome_input(), acting_user=request.user
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("化解结果已记录，线索已结案"))
-                return redirect("disputes:lead_detail", pk=lead.pk)
-    elif lead.is_closed:
-        messages.info(request, _("该线索已结案（%(status)s）") % {"status": lead.get_status_display()})
-        return redirect("disputes:lead_detail", pk=lead.pk)
-    else:
-        form = OutcomeForm(initial={"court_case_number": lead.court_case_number})
-    return render(request, "disputes/outcome_form.html", {"form": form, "lead": lead})

@@ -60,6 +60,7 @@ def record_outcome(
     *,
     status: str,
     outcome: OutcomeInput,
+    cancel_sessions: Sequence[int] = (),
     acting_user: User,
     now: datetime | None = None,
 ) -> LeadOutcome:
@@ -69,7 +70,9 @@ def record_outcome(
     # The detention first, as the release locks it: a release and an outcome at the same moment open
     # the lead's follow-up once, in whichever comes second.
     detention = Detention.objects.select_for_update().get(pk=lead.detention_id)
-    result = dispute_services.record_outcome(lead, status=status, outcome=outcome, acting_user=acting_user, now=now)
+    result = dispute_services.record_outcome(
+        lead, status=status, outcome=outcome, cancel_sessions=cancel_sessions, acting_user=acting_user, now=now
+    )
     if detention.status == Detention.Status.RELEASED:
         open_followup(detention, _unfollowed_resolved_leads(detention), now=now)
     return result

@@ -41,6 +41,10 @@ class InboxMessage(models.Model):
     # A path inside this site; the page behind it makes its own access check.
     link = models.CharField(_("链接"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # A notice that asks for an action names it here ("disputes.plan_review:12"); the service that does
+    # the action marks every notice asking for it done (services.mark_done), read or not.
+    asks_for = models.CharField(_("待办事项"), max_length=100, blank=True)
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -51,6 +55,10 @@ class InboxMessage(models.Model):
             models.Index(fields=["user", "read_at"], name="inbox_user_read_idx"),
             # The inbox list, newest first, paged by id (views.inbox).
             models.Index(fields=["user", "-id"], name="inbox_user_newest_idx"),
+            # services.mark_done: the open notices asking for one action.
+            models.Index(
+                fields=["asks_for"], condition=~Q(asks_for="") & Q(done_at__isnull=True), name="inbox_open_request_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -59,6 +67,10 @@ class InboxMessage(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
 
 
 class ChannelPreference(models.Model):

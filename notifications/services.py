@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -32,6 +34,8 @@ class Message:
     subject: str
     body: str = ""
     link: str = ""  # a path inside this site, for the inbox
+    # For a notice that asks for an action: its key (InboxMessage.asks_for), marked done by mark_done.
+    asks_for: str = ""
     payload: dict = field(default_factory=dict)  # structured data for the webhook (JSON-serialisable)
 
 
@@ -61,7 +65,16 @@ def notify(kind: str, *, recipients: Iterable[User], build_message: Callable[[Us
             continue
         _check_link(message.link)
         subject = _one_line(message.subject)
-        inbox.append(InboxMessage(user=user, kind=kind, subject=subject, body=message.body, link=message.link))
+        inbox.append(
+            InboxMessage(
+                user=user,
+                kind=kind,
+                subject=subject,
+                body=message.body,
+                link=message.link,
+                asks_for=message.asks_for,
+            )
+        )
         for channel in channels[user.pk]:
             deliveries.append(_delivery(kind, channel, subject, message, now, recipient=user))
     InboxMessage.objects.bulk_create(inbox)
@@ -109,6 +122,18 @@ def mark_read(message: InboxMessage, *, acting_user: User) -> None:
 
 def mark_all_read(*, acting_user: User) -> int:
     return InboxMessage.objects.filter(user=acting_user, read_at=None).update(read_at=timezone.now())
+
+
+def mark_done(asks_for: str, *, now=None) -> int:
+    """The action `asks_for` names is done (or can no longer be done): every notice asking for it, to
+    whichever recipient, is marked done and read, so no inbox keeps asking. Called by the service that
+    did the action, inside its transaction; returns how many notices were open."""
+    if not asks_for:
+        return 0  # a notice that asks for nothing is never done by someone else's action
+    now = now or timezone.now()
+    return InboxMessage.objects.filter(asks_for=asks_for, done_at=None).update(
+        done_at=now, read_at=Coalesce("read_at", Value(now))
+    )
 
 
 @transaction.atomic

@@ -146,7 +146,9 @@ def add_records() -> None:
         court=court,
         staff=[dispute_services.StaffInput(officer), dispute_services.StaffInput(mediator)],
         topic="执行和解",
-        acting_user=officer,
+        # Entered after it took place: a leader's override with its reason (disputes.services.sessions).
+        override_note="事后补录",
+        acting_user=leader,
     )
     dispute_services.record_session_result(
         held, minutes="双方同意分期履行", result=MediationSession.Result.AGREED, acting_user=officer
@@ -158,7 +160,8 @@ def add_records() -> None:
         ends_at=now - timedelta(hours=4),
         room=Room.objects.get(facility=centre, name="第二调解室"),
         staff=[dispute_services.StaffInput(officer)],
-        acting_user=officer,
+        override_note="事后补录",
+        acting_user=leader,
     )
     dispute_services.record_outcome(
         settled_lead,

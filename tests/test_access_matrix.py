@@ -65,7 +65,7 @@ from tests.detainees import document_files
 from tests.detainees.conftest import ID_WOMAN, local
 from tests.disputes import conftest as dispute_fixtures
 from tests.disputes import test_agreement_pdf as agreement_fixtures
-from tests.disputes.conftest import SESSION_END, SESSION_START
+from tests.disputes.conftest import BOOKED_AHEAD, SESSION_END, SESSION_START
 from tests.followups import conftest as followup_fixtures
 
 # Fixtures of the detainees and disputes tests, used here as they are.
@@ -370,6 +370,7 @@ def world(
                 services.StaffInput(personas[Role.AGENCY_STAFF]),
             ],
             acting_user=officer_a,
+            now=BOOKED_AHEAD,
         ),
     )
     # Centre B: its own court, volunteer and session, in person, that no persona of A is part of.
@@ -406,6 +407,7 @@ def world(
             room=rooms["b"],
             staff=[services.StaffInput(officer_b)],
             acting_user=officer_b,
+            now=BOOKED_AHEAD,
         ),
     )
     recipients = [*personas.values(), officer_b]
@@ -496,7 +498,7 @@ URL_KWARGS: dict[str, Kwargs] = {
     "disputes:party_remove": lambda world, side, caller: {"pk": side.lead.pk, "party_pk": side.party.pk},
     "disputes:plan_edit": _lead,
     "disputes:plan_review": _lead,
-    "disputes:outcome": _lead,
+    "casework:outcome": _lead,
     "disputes:session_create": _lead,
     "disputes:agreement_edit": _resolved_lead,
     "disputes:agreement_pdf": _resolved_lead,
@@ -505,6 +507,7 @@ URL_KWARGS: dict[str, Kwargs] = {
     "disputes:confirmation_detail": lambda world, side, caller: {"pk": side.confirmation.pk},
     "disputes:session_detail": _session,
     "disputes:session_result": _session,
+    "disputes:session_no_show": _session,
     "disputes:session_cancel": _session,
     "disputes:participant_add": _session,
     "disputes:room_edit": lambda world, side, caller: {"pk": side.room.pk},

@@ -206,7 +206,16 @@ class SessionParticipantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SessionParticipant
-        fields = ["user", "name", "capacity", "organization", "active", "conflict_declaration", "declared_at"]
+        fields = [
+            "user",
+            "name",
+            "capacity",
+            "organization",
+            "active",
+            "attended",
+            "conflict_declaration",
+            "declared_at",
+        ]
         read_only_fields = fields
 
 

@@ -37,6 +37,7 @@ from .sessions import (
     add_participant,
     cancel_session,
     override_reasons_for,
+    record_no_show,
     record_session_result,
     schedule_session,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "move_lead",
     "open_lead",
     "override_reasons_for",
+    "record_no_show",
     "record_outcome",
     "record_session_result",
     "remove_party",

@@ -3,7 +3,7 @@ closing it with its outcome."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import require
 from detainees.models import Detention
+from notifications.services import mark_done
 from security.normalizers import validate_phone
 from yaoyao_mediation.states import require_transition
 
-from ..models import DisputeLead, LeadOutcome, LeadParty, LeadTransition, MediationSession
+from ..models import DisputeLead, LeadOutcome, LeadParty, LeadTransition, MediationSession, ResolutionPlan
+from ..selectors import sessions_ahead
 from .cancellations import _cancel_ahead
 from .guards import _require_open
 
@@ -80,6 +82,8 @@ def open_lead(
     for party, phone in zip(parties, phones, strict=True):
         if not party.name.strip():
             raise ValidationError(_("当事人姓名不能为空"))
+        if party.side not in LeadParty.Side.values:
+            raise ValidationError(_("请选择当事人身份"))
         LeadParty.objects.create(
             lead=lead,
             side=party.side,
@@ -118,6 +122,8 @@ def move_lead(
         # A closed lead holds no room, person or staff any longer: its sessions still ahead go.
         its_sessions = MediationSession.objects.filter(lead=lead)
         _cancel_ahead(its_sessions, after=now, reason=_("线索已结案"), now=now, acting_user=acting_user)
+        # A closed lead's plan is no longer reviewed: the leaders are no longer asked to.
+        mark_done(ResolutionPlan.review_request(lead.pk), now=now)
     LeadTransition.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, at=now, acting_user=acting_user, note=note.strip()
     )
@@ -207,9 +213,20 @@ def _check_amounts(agreed: Decimal | None, paid: Decimal | None) -> dict[str, st
 
 @transaction.atomic
 def record_outcome(
-    lead: DisputeLead, *, status: str, outcome: OutcomeInput, acting_user: User, now: datetime | None = None
+    lead: DisputeLead,
+    *,
+    status: str,
+    outcome: OutcomeInput,
+    cancel_sessions: Collection[int] = (),
+    acting_user: User,
+    now: datetime | None = None,
 ) -> LeadOutcome:
-    """Close the lead as resolved, partly resolved, unresolved or withdrawn, with its effects."""
+    """Close the lead as resolved, partly resolved, unresolved or withdrawn, with its effects.
+
+    Closing cancels the lead's sessions still to come (selectors.sessions_ahead), so each of them must
+    be named in `cancel_sessions` (ids the user confirmed): a session booked for later that day is
+    never cancelled unasked, nor one booked after the form was shown. Otherwise nothing is saved and the
+    refusal (code "sessions_ahead", on field "cancel_sessions") names them."""
     now = now or timezone.now()
     lead = DisputeLead.objects.select_for_update(of=("self",)).select_related("detention").get(pk=lead.pk)
     require(acting_user, "change_lead", lead.detention.facility_id)
@@ -218,6 +235,13 @@ def record_outcome(
     if lead.is_closed:
         raise ValidationError(_("该线索已结案（%(status)s）") % {"status": lead.get_status_display()}, code="closed")
     errors = _check_amounts(outcome.agreed_amount, outcome.paid_amount)
+    unconfirmed = [s for s in sessions_ahead(lead, now=now) if s.pk not in set(cancel_sessions)]
+    if unconfirmed:
+        errors["cancel_sessions"] = ValidationError(
+            _("结案将取消尚未举行的调解：%(sessions)s。请确认取消后再结案")
+            % {"sessions": "；".join(s.when_and_where for s in unconfirmed)},
+            code="sessions_ahead",
+        )
     if not outcome.summary.strip():
         errors["summary"] = _("请填写化解情况")
     settled = status in {Status.RESOLVED, Status.PARTLY_RESOLVED}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role, User
 from accounts.permissions import require
-from notifications.services import Message, notify
+from notifications.services import Message, mark_done, notify
 from yaoyao_mediation.states import require_transition
 
 from ..models import DisputeLead, PlanReview, ResolutionPlan
@@ -76,6 +76,9 @@ def save_plan(
     plan.agencies_needed.set(partners)
     if lead.status == DisputeLead.Status.OPEN:
         move_lead(lead, DisputeLead.Status.PLANNING, acting_user=acting_user, now=now)
+    # Whatever the leaders were asked to review before is gone: withdrawn (a draft) or replaced by the
+    # text submitted now, which asks anew. One open request per plan in their inboxes.
+    mark_done(ResolutionPlan.review_request(lead.pk), now=now)
     if submit:
         leaders = User.objects.filter(
             memberships__organization_id=lead.detention.facility_id,
@@ -88,6 +91,7 @@ def save_plan(
             build_message=lambda _user: Message(
                 subject=_("待审批的一人一策方案：%(lead)s") % {"lead": lead.get_category_display()},
                 link=reverse("disputes:lead_detail", kwargs={"pk": lead.pk}),
+                asks_for=ResolutionPlan.review_request(lead.pk),
             ),
         )
     return plan
@@ -127,6 +131,8 @@ def review_plan(
     plan.decided_by, plan.decided_at, plan.decision_comment = acting_user, now, comment.strip()
     plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
     PlanReview.objects.create(plan=plan, decision=decision, comment=comment.strip(), reviewer=acting_user, at=now)
+    # The request is answered, by this leader for all of them: no leader's inbox keeps asking.
+    mark_done(ResolutionPlan.review_request(plan.lead_id), now=now)
     if plan.author_id and plan.author_id != acting_user.pk:
         notify(
             "plan_reviewed",

@@ -1,5 +1,6 @@
 """Mediation sessions: booking a room, the detained person and the staff for [starts_at, ends_at),
-adding a participant, cancelling, and recording the result, along MediationSession.TRANSITIONS.
+adding a participant, cancelling, and marking it held (attendance, minutes, result) or no-show, along
+MediationSession.TRANSITIONS.
 
 Lock order, the same in every write that touches sessions (and in the transfer and the closing of a
 lead, which cancel sessions ahead): the detention, then the lead, then the session rows. A transfer
@@ -11,7 +12,7 @@ and participant tables settle a race between two bookings that both passed them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,11 +86,17 @@ class GuestInput:
     relation: str = ""
 
 
-def override_reasons_for(lead: DisputeLead, *, starts_at: datetime, ends_at: datetime) -> list[str]:
-    """What makes a session at this time need a leader's override: it ends after the (scheduled or
-    actual) release, or the latest health check advises against mediation."""
+def override_reasons_for(
+    lead: DisputeLead, *, starts_at: datetime, ends_at: datetime, now: datetime | None = None
+) -> list[str]:
+    """What makes a session at this time need a leader's override: it starts before `now` (entered
+    after the fact: nobody held the room, the person or the staff for it ahead), it ends after the
+    (scheduled or actual) release, or the latest health check advises against mediation."""
+    now = now or timezone.now()
     detention = lead.detention
     reasons = []
+    if starts_at < now:
+        reasons.append(MediationSession.OVERRIDE_AFTER_THE_FACT)
     release = detention.released_at or detention.scheduled_release_at
     if ends_at > release:
         reasons.append(MediationSession.OVERRIDE_AFTER_RELEASE)
@@ -100,6 +107,7 @@ def override_reasons_for(lead: DisputeLead, *, starts_at: datetime, ends_at: dat
 
 
 OVERRIDE_LABELS = {
+    MediationSession.OVERRIDE_AFTER_THE_FACT: gettext_lazy("开始时间已过，属事后补录"),
     MediationSession.OVERRIDE_AFTER_RELEASE: gettext_lazy("调解时间晚于出所时间"),
     MediationSession.OVERRIDE_HEALTH: gettext_lazy("体检结论不建议参加调解"),
 }
@@ -126,9 +134,10 @@ def schedule_session(
 ) -> MediationSession:
     """Book a session: the room, the detained person and every staff participant for [starts_at,
     ends_at). Checks everything first and names what is in the way. A session that needs an override
-    (see override_reasons_for) is booked only by a centre leader who writes `override_note`. A start in
-    the past is accepted on purpose: a talk held at short notice is entered afterwards, and the room,
-    the person and the staff are held for it all the same."""
+    (see override_reasons_for) is booked only by a centre leader who writes `override_note`. That
+    includes a start before `now`: a talk held at short notice may be entered afterwards, but only as
+    a leader's override with its reason, on the page and in the API alike, so that no officer books
+    and records a meeting after the fact on their own."""
     now = now or timezone.now()
     # Lock order (module docstring): the detention, then the lead.
     Detention.objects.select_for_update().filter(pk=lead.detention_id).first()
@@ -144,7 +153,7 @@ def schedule_session(
     if errors:
         raise ValidationError(errors)
     reasons = _overrides_granted(
-        lead, starts_at=starts_at, ends_at=ends_at, note=override_note, acting_user=acting_user
+        lead, starts_at=starts_at, ends_at=ends_at, now=now, note=override_note, acting_user=acting_user
     )
     participants = _participants(detention.facility, staff, starts_at=starts_at, ends_at=ends_at)
     _check_free(lead, room=room, users=[user for user, *_rest in participants], starts_at=starts_at, ends_at=ends_at)
@@ -214,11 +223,11 @@ def _place_errors(
 
 
 def _overrides_granted(
-    lead: DisputeLead, *, starts_at: datetime, ends_at: datetime, note: str, acting_user: User
+    lead: DisputeLead, *, starts_at: datetime, ends_at: datetime, now: datetime, note: str, acting_user: User
 ) -> list[str]:
-    """The reasons this session needs a leader's override (release, health), once the acting user is
-    a centre leader who has written why; none when the session needs no override."""
-    reasons = override_reasons_for(lead, starts_at=starts_at, ends_at=ends_at)
+    """The reasons this session needs a leader's override (after the fact, release, health), once the
+    acting user is a centre leader who has written why; none when the session needs no override."""
+    reasons = override_reasons_for(lead, starts_at=starts_at, ends_at=ends_at, now=now)
     if reasons:
         labels = "；".join(str(OVERRIDE_LABELS[reason]) for reason in reasons)
         if acting_user is not None and not can(acting_user, "override_booking", lead.detention.facility_id):
@@ -289,7 +298,8 @@ def cancel_session(
     require(acting_user, "book_session", session.facility_id)
     if session.status == MediationSession.Status.CANCELLED:
         return session
-    require_transition(session, MediationSession.Status.CANCELLED, message=_("已举行的调解不能取消"))
+    over = _("已举行的调解不能取消") if session.status == MediationSession.Status.HELD else _("未到场的调解不能取消")
+    require_transition(session, MediationSession.Status.CANCELLED, message=over)
     if not reason.strip():
         raise ValidationError({"reason": _("请填写取消原因")})
     return _cancel(session, reason=reason, now=now, acting_user=acting_user)
@@ -302,18 +312,25 @@ def record_session_result(
     minutes: str,
     result: str,
     next_steps: str = "",
+    present_participants: Collection[int] | None = None,
+    present_guests: Collection[int] | None = None,
     acting_user: User,
     now: datetime | None = None,
 ) -> MediationSession:
-    """Write the minutes and result of a session that has taken place; it then counts as held. The
-    result of a held session may be written again (a correction): no move then."""
+    """Mark a session that has begun as held: who came (`present_participants`, ids of its
+    SessionParticipant rows, and `present_guests`, of its SessionGuest rows; None leaves attendance
+    as it was), the minutes and the result. A held session's record may be written again (a
+    correction): no move then."""
     now = now or timezone.now()
-    session = (
-        MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
-    )
+    session = _lock_session(session)
     require(acting_user, "book_session", session.facility_id)
     if session.status != MediationSession.Status.HELD:
-        require_transition(session, MediationSession.Status.HELD, message=_("已取消的调解不能记录结果"))
+        over = (
+            _("已取消的调解不能记录结果")
+            if session.status == MediationSession.Status.CANCELLED
+            else _("未到场的调解不能记录结果")
+        )
+        require_transition(session, MediationSession.Status.HELD, message=over)
     if session.starts_at > now:
         raise ValidationError(_("调解尚未开始，不能记录结果"))
     errors = {}
@@ -321,12 +338,59 @@ def record_session_result(
         errors["minutes"] = _("请填写调解笔录")
     if result not in MediationSession.Result.values:
         errors["result"] = _("请选择调解结果")
+    participants = list(session.participants.filter(active=True))
+    guests = list(session.guests.all())
+    for field, chosen, rows in (
+        ("present_participants", present_participants, participants),
+        ("present_guests", present_guests, guests),
+    ):
+        if chosen is not None and set(chosen) - {row.pk for row in rows}:
+            errors[field] = _("请从本次调解的参加人员中选择")
     if errors:
         raise ValidationError(errors)
     session.minutes, session.result, session.next_steps = minutes.strip(), result, next_steps.strip()
     session.status = MediationSession.Status.HELD
     session.save(update_fields=["minutes", "result", "next_steps", "status", "updated_at"])
+    _record_attendance(participants, present_participants, now=now)
+    _record_attendance(guests, present_guests, now=now)
     return session
+
+
+@transaction.atomic
+def record_no_show(
+    session: MediationSession, *, note: str, acting_user: User, now: datetime | None = None
+) -> MediationSession:
+    """Mark a session that was due as not held because someone did not come (`note` says who and
+    why). It keeps its place in the room's day: the time is over, nothing is freed for later."""
+    now = now or timezone.now()
+    session = _lock_session(session)
+    require(acting_user, "book_session", session.facility_id)
+    if session.status == MediationSession.Status.NO_SHOW:
+        return session  # a double click, a retried request
+    require_transition(session, MediationSession.Status.NO_SHOW, message=_("只有已安排的调解可以记为未到场"))
+    if session.starts_at > now:
+        raise ValidationError(_("调解尚未开始，不能记为未到场"))
+    if not note.strip():
+        raise ValidationError({"note": _("请填写未到场情况")})
+    session.status, session.no_show_note = MediationSession.Status.NO_SHOW, note.strip()
+    session.save(update_fields=["status", "no_show_note", "updated_at"])
+    return session
+
+
+def _lock_session(session: MediationSession) -> MediationSession:
+    return MediationSession.objects.select_for_update(of=("self",)).select_related("lead__detention").get(pk=session.pk)
+
+
+def _record_attendance(
+    rows: Sequence[SessionParticipant] | Sequence[SessionGuest], present: Collection[int] | None, *, now: datetime
+) -> None:
+    """Each row came or did not; None leaves them as they were."""
+    if present is None or not rows:
+        return
+    present = set(present)
+    for row in rows:
+        row.attended, row.updated_at = row.pk in present, now
+    type(rows[0]).objects.bulk_update(rows, ["attended", "updated_at"])
 
 
 # --- who may take part, and who is free -------------------------------------------------------------

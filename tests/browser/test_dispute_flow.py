@@ -6,6 +6,7 @@ refused.
 Everything is done through the pages except the setting (people, rooms, the detention), which the
 fixtures make. The detention was admitted three days ago for ten days, so a session held yesterday
 10:00-11:00 lies inside custody and has started: its result can be recorded without moving the clock.
+Being entered after it began, it is booked by the leader with an override note (disputes.services).
 The agreement PDF is rendered by a Celery task: the pages queue it (recorded here, the broker lies
 outside the test) and the test then runs the task in process, as a worker would.
 """
@@ -38,6 +39,7 @@ pytestmark = [
 ]
 
 PERSON = "赵建军"
+AFTER_THE_FACT = "当日临时调解，事后补录"
 ROOM = "第一调解室"
 ENFORCEMENT_BUREAU = "余姚市人民法院执行局"
 
@@ -123,7 +125,8 @@ def approve_plan_as_leader(page: Page, lead_pk: int, *, comment: str) -> None:
     expect(page.locator(".messages")).to_contain_text("方案已批准")
 
 
-def book_session(page: Page, lead_pk: int, *, day, topic: str, room) -> int:
+def book_session(page: Page, lead_pk: int, *, day, topic: str, room, override_note: str = "", guest: str = "") -> int:
+    """Book through the form; a session that has begun is entered by a leader with `override_note`."""
     page.goto(f"/disputes/{lead_pk}/")
     page.get_by_role("link", name="安排调解", exact=True).first.click()
     page.wait_for_url(f"**/disputes/{lead_pk}/sessions/new/")
@@ -133,6 +136,11 @@ def book_session(page: Page, lead_pk: int, *, day, topic: str, room) -> int:
     page.locator("#id_room").select_option(label=f"{room.name}（{room.get_kind_display()}）")
     page.get_by_role("checkbox", name=re.compile(r"^张明（")).check()
     page.locator("#id_topic").fill(topic)
+    if guest:
+        page.locator("#id_guest_1_name").fill(guest)
+        page.locator("#id_guest_1_relation").fill("母亲")
+    if override_note:
+        page.locator("#id_override_note").fill(override_note)
     page.get_by_role("button", name="安排调解", exact=True).click()
     page.wait_for_url(re.compile(r"/disputes/sessions/\d+/$"))
     expect(page.locator(".messages")).to_contain_text("调解已安排")
@@ -214,7 +222,10 @@ def test_an_officer_takes_a_dispute_from_the_detention_page_to_the_agreement_pdf
     expect(leader.locator("#plan-heading")).to_contain_text("已批准")
     expect(leader.locator("#plan")).to_contain_text("同意，抓紧化解")
 
-    session_pk = book_session(officer, lead_pk, day=session_day, topic=TOPIC, room=rooms["one"])
+    session_pk = book_session(
+        leader, lead_pk, day=session_day, topic=TOPIC, room=rooms["one"], override_note=AFTER_THE_FACT
+    )
+    officer.goto(f"/disputes/sessions/{session_pk}/")
     expect(officer.locator("#when-heading + dl")).to_contain_text(ROOM)
     expect(officer.locator("#when-heading + dl")).to_contain_text(f"{session_day:%Y-%m-%d} 10:00–11:00")
     record_session_result(officer, minutes="双方同意分期履行，被拘留人先行支付一万元")
@@ -309,7 +320,10 @@ def test_payloads_typed_into_free_text_fields_are_shown_as_text_and_never_run(
     approve_plan_as_leader(leader, lead_pk, comment=XSS_COMMENT)
     assert_inert(leader, watch, shows=[XSS_COMMENT])
 
-    session_pk = book_session(officer, lead_pk, day=session_day, topic=XSS_TOPIC, room=rooms["one"])
+    session_pk = book_session(
+        leader, lead_pk, day=session_day, topic=XSS_TOPIC, room=rooms["one"], override_note=AFTER_THE_FACT
+    )
+    officer.goto(f"/disputes/sessions/{session_pk}/")
     assert_inert(officer, watch, shows=[XSS_TOPIC, XSS_SUMMARY])
     record_session_result(officer, minutes=f"笔录{XSS}")
     assert_inert(officer, watch, shows=[f"笔录{XSS}"])
@@ -445,3 +459,71 @@ def test_a_lead_page_cannot_be_framed(mediating_lead, officer_a, signed_in, live
     expect(officer.locator("iframe")).to_have_count(1)
     assert f"{lead_url} net::ERR_BLOCKED_BY_RESPONSE" in failures
     assert "拖欠货款" not in frame.content()  # the lead's summary never shows in the frame
+
+
+# --- 4. a session held with its attendance; the outcome asks before cancelling the session ahead -------
+
+
+def test_a_session_is_marked_held_with_who_came_and_the_outcome_asks_before_cancelling_the_one_ahead(
+    mediating_lead, officer_a, leader_a, rooms, session_day, signed_in, watch
+):
+    lead = mediating_lead
+    leader, officer = signed_in(leader_a), signed_in(officer_a)
+
+    # Yesterday's talk, entered after the fact by the leader; one more booked by the officer for tomorrow.
+    held_pk = book_session(
+        leader,
+        lead.pk,
+        day=session_day,
+        topic="首次调解",
+        room=rooms["one"],
+        override_note=AFTER_THE_FACT,
+        guest="赵母",
+    )
+    tomorrow = session_day + timedelta(days=2)
+    ahead_pk = book_session(officer, lead.pk, day=tomorrow, topic="第二次调解", room=rooms["one"])
+    ahead_label = f"{tomorrow:%Y-%m-%d} 10:00–11:00 {ROOM}"
+
+    # Held: 张明 came, the mother did not; the minutes and the result.
+    officer.goto(f"/disputes/sessions/{held_pk}/")
+    result_form = officer.locator("#result-form")
+    expect(result_form.get_by_role("checkbox", name="张明（管教民警）", exact=True)).to_be_checked()
+    result_form.get_by_role("checkbox", name="赵母（母亲）", exact=True).uncheck()
+    officer.locator("#id_minutes").fill("被拘留人同意分期履行，母亲未到场")
+    officer.locator("#id_result").select_option(value=MediationSession.Result.PARTLY_AGREED)
+    officer.get_by_role("button", name="保存结果", exact=True).click()
+    expect(officer.locator(".messages")).to_contain_text("调解结果已记录")
+    expect(officer.locator("h1")).to_contain_text("已举行")
+    people = officer.locator('section[aria-labelledby="people-heading"]')
+    expect(people.locator("tbody tr").filter(has_text="张明")).to_contain_text("到场")
+    expect(people.locator("ul")).to_contain_text("赵母（母亲） · 未到场")
+    expect(officer.locator("#result-heading + dl")).to_contain_text("被拘留人同意分期履行，母亲未到场")
+
+    # The outcome: the form lists tomorrow's session and, unconfirmed, saves nothing.
+    officer.goto(f"/disputes/{lead.pk}/")
+    officer.get_by_role("link", name="记录化解结果", exact=True).first.click()
+    officer.wait_for_url(f"**/disputes/{lead.pk}/outcome/")
+    ahead = officer.locator("#sessions-ahead")
+    expect(ahead).to_contain_text(ahead_label)
+    officer.get_by_label("部分化解", exact=True).check()
+    officer.locator("#id_summary").fill("分期履行部分达成")
+    officer.get_by_role("button", name="记录并结案", exact=True).click()
+    expect(ahead).to_contain_text(f"结案将取消尚未举行的调解：{ahead_label}")
+    assert DisputeLead.objects.get(pk=lead.pk).status == DisputeLead.Status.MEDIATING
+    assert MediationSession.objects.get(pk=ahead_pk).status == MediationSession.Status.SCHEDULED
+
+    # Confirmed: the lead closes and tomorrow's session is cancelled.
+    ahead.get_by_label(ahead_label, exact=True).check()
+    officer.get_by_role("button", name="记录并结案", exact=True).click()
+    officer.wait_for_url(f"**/disputes/{lead.pk}/")
+    expect(officer.locator(".messages")).to_contain_text("化解结果已记录，线索已结案")
+    officer.goto(f"/disputes/sessions/{ahead_pk}/")
+    expect(officer.locator("h1")).to_contain_text("已取消")
+
+    held, cancelled = MediationSession.objects.get(pk=held_pk), MediationSession.objects.get(pk=ahead_pk)
+    assert (held.status, held.override_reasons) == (MediationSession.Status.HELD, ["after_the_fact"])
+    assert [(p.user_id, p.attended) for p in held.participants.all()] == [(officer_a.pk, True)]
+    assert [(g.name, g.attended) for g in held.guests.all()] == [("赵母", False)]
+    assert (cancelled.status, cancelled.cancel_reason) == (MediationSession.Status.CANCELLED, "线索已结案")
+    assert DisputeLead.objects.get(pk=lead.pk).status == DisputeLead.Status.PARTLY_RESOLVED
+    assert watch.dialogs == [] and watch.foreign_requests == []

@@ -24,6 +24,10 @@ make_detention = detainee_fixtures.make_detention
 SESSION_START = local(2026, 3, 11, 9, 0)  # a Wednesday
 SESSION_END = SESSION_START + timedelta(hours=1)
 AFTER_RELEASE = local(2026, 3, 12, 16, 0)
+# When the tests' sessions are booked (schedule_session's `now`): early in make_detention's custody,
+# before every session the tests book, so none is one entered after the fact (which needs a leader's
+# override) whatever the real date. Not a date of the detention record (the sealed views look for those).
+BOOKED_AHEAD = local(2026, 3, 4, 8, 0)
 
 
 @pytest.fixture
@@ -128,6 +132,7 @@ def session_booked(ready_lead, rooms, officer_a, volunteer_on_roster, leader_a):
         guests=[services.GuestInput(name="赵母", relation="母亲")],
         topic="执行款分期履行",
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
 

@@ -32,7 +32,7 @@ from disputes.models import (
 from tests.conftest import PASSWORD, PERSONA_OF_ROLE
 from tests.detainees.conftest import FIXED_NOW, ID_OTHER, ID_WOMAN, local
 
-from .conftest import AFTER_RELEASE, SESSION_END, SESSION_START
+from .conftest import AFTER_RELEASE, BOOKED_AHEAD, SESSION_END, SESSION_START
 
 LEADS = "/api/v1/leads/"
 SESSIONS = "/api/v1/sessions/"
@@ -114,6 +114,7 @@ def test_a_lead_shows_masked_parties_plan_outcome_agreement_and_sessions(
             agreed_amount=Decimal("50000"),
             paid_amount=Decimal("10000"),
         ),
+        cancel_sessions=[session_booked.pk],
         acting_user=officer_a,
     )
     services.save_agreement(
@@ -458,6 +459,7 @@ def sealed_session(
         topic=TOPIC,
         override_note="MARK-OVERRIDE 体检暂缓，经所领导特批",
         acting_user=leader_a,
+        now=BOOKED_AHEAD,
     )
 
 
@@ -532,6 +534,7 @@ def test_court_staff_see_the_video_sessions_with_their_court_in_full(
         room=rooms["video"],
         court=orgs.court,
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
     client = client_for(court_staff)
 
@@ -558,6 +561,7 @@ def test_invited_people_see_only_the_sessions_they_were_invited_to(
         ends_at=SESSION_END,
         room=rooms["two"],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     assert ids(client_for(volunteer).get(SESSIONS)) == [session_booked.pk]
@@ -586,6 +590,7 @@ def test_the_session_list_filters_by_local_date_room_and_status(client_for, offi
             ends_at=starts_at + timedelta(hours=1),
             room=room,
             acting_user=officer_a,
+            now=BOOKED_AHEAD,
         )
 
     tenth = book(local(2026, 3, 10, 14, 0), rooms["two"])
@@ -860,6 +865,7 @@ def book_sessions(lead, room, count: int, *, start: int, staff, acting_user) -> 
             staff=[services.StaffInput(user) for user in staff],
             guests=[services.GuestInput(name="赵母", relation="母亲")],
             acting_user=acting_user,
+            now=BOOKED_AHEAD,
         )
 
 

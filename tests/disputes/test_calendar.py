@@ -14,7 +14,7 @@ from disputes.calendar import build_calendar
 from disputes.models import MediationSession
 from tests.detainees.conftest import resident_id
 
-from .conftest import FIXED_NOW, SESSION_START, local
+from .conftest import BOOKED_AHEAD, FIXED_NOW, SESSION_START, local
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,7 @@ def afternoon_session(make_detention, make_lead, approve_plan, rooms, officer_a)
         room=rooms["two"],
         topic="邻里赔偿",
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
 
@@ -93,6 +94,7 @@ def test_a_session_outside_the_working_day_still_shows_in_the_first_or_last_hour
         ends_at=local(2026, 3, 11, 20, 0),
         room=rooms["one"],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     calendar = build_calendar(orgs.centre_a, view="day", day=WEDNESDAY, today=FIXED_NOW.date())
@@ -107,6 +109,7 @@ def test_a_phone_session_without_a_room_has_a_row_of_its_own(ready_lead, officer
         starts_at=SESSION_START,
         ends_at=SESSION_START + timedelta(hours=1),
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     calendar = build_calendar(orgs.centre_a, view="week", day=WEDNESDAY, today=FIXED_NOW.date())

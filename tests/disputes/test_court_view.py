@@ -15,7 +15,7 @@ from detainees import services as detainee_services
 from disputes import services
 from yaoyao_mediation.disclosure import DETENTION, Audience, DetentionFacts
 
-from .conftest import FIXED_NOW, SESSION_END, SESSION_START, local
+from .conftest import BOOKED_AHEAD, FIXED_NOW, SESSION_END, SESSION_START, local
 
 COURT_DETENTION_FIELDS = DETENTION[Audience.COURT]
 
@@ -63,6 +63,7 @@ def court_session(make_detention, make_lead, approve_plan, rooms, leader_a, orgs
         topic=TOPIC,
         override_note=OVERRIDE_NOTE,
         acting_user=leader_a,
+        now=BOOKED_AHEAD,
     )
 
 

@@ -17,7 +17,7 @@ from disputes import services
 from disputes.models import DisputeLead, LeadOutcome, LeadParty, PlanReview, ResolutionPlan
 from tests.conftest import PERSONA_OF_ROLE
 
-from .conftest import ID_WOMAN, SESSION_END, SESSION_START
+from .conftest import BOOKED_AHEAD, ID_WOMAN, SESSION_END, SESSION_START
 
 SCRIPT = "<script>alert(1)</script>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -80,7 +80,21 @@ def outcome_form(**overrides) -> dict:
     return data
 
 
-def book_session(lead, rooms, officer_a):
+def book_session(lead, rooms, officer_a, *, leader=None):
+    """A session at SESSION_START with officer A: booked ahead by officer A, or, given a `leader`,
+    entered after the fact now (the real date) by the leader with an override note, so that it comes
+    after the lead's earlier moves (made at the real date) in the lead's history."""
+    if leader is not None:
+        return services.schedule_session(
+            lead,
+            mode="in_person",
+            starts_at=SESSION_START,
+            ends_at=SESSION_END,
+            room=rooms["one"],
+            staff=[services.StaffInput(officer_a)],
+            override_note="事后补录：当日临时调解",
+            acting_user=leader,
+        )
     return services.schedule_session(
         lead,
         mode="in_person",
@@ -89,6 +103,7 @@ def book_session(lead, rooms, officer_a):
         room=rooms["one"],
         staff=[services.StaffInput(officer_a)],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
 
@@ -131,7 +146,7 @@ def test_a_lead_goes_from_entry_through_an_approved_plan_to_its_outcome(
     assert f'href="/disputes/{lead.pk}/sessions/new/"' in detail  # 安排调解
     assert "已批准" in detail and "同意" in detail
 
-    session = book_session(lead, rooms, officer_a)  # the session pages are another module's
+    session = book_session(lead, rooms, officer_a, leader=leader_a)  # the session pages are another module's
     detail = html_of(officer.get(f"/disputes/{lead.pk}/"))
     assert f'href="/disputes/sessions/{session.pk}/"' in detail
 
@@ -650,6 +665,7 @@ def test_the_lead_page_costs_the_same_queries_however_much_it_shows(
         ends_at=SESSION_END + timedelta(hours=2),
         room=rooms["two"],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
     services.record_outcome(
         large,

@@ -81,6 +81,7 @@ def outcome_of(session, officer, now):
         session.lead,
         status=DisputeLead.Status.WITHDRAWN,
         outcome=services.OutcomeInput(summary="当事人撤回"),
+        cancel_sessions=[session.pk],  # the officer confirmed cancelling the session ahead
         acting_user=officer,
         now=now,
     )

@@ -20,7 +20,7 @@ from tests.conftest import make_person
 from tests.detainees.conftest import resident_id
 from tests.disputes import test_agreement_pdf as shared
 
-from .conftest import FIXED_NOW, SESSION_END, SESSION_START, local
+from .conftest import BOOKED_AHEAD, FIXED_NOW, SESSION_END, SESSION_START, local
 
 pytestmark = pytest.mark.django_db
 
@@ -208,6 +208,7 @@ def overridden_video_session(make_detention, make_lead, approve_plan, rooms, lea
         staff=[services.StaffInput(officer_a), services.StaffInput(colleague)],
         override_note="体检暂缓，经所领导特批",
         acting_user=leader_a,
+        now=BOOKED_AHEAD,
     )
 
 

@@ -20,7 +20,7 @@ from disputes.models import (
     ResolutionPlan,
 )
 from notifications.models import InboxMessage
-from tests.disputes.conftest import SESSION_END, SESSION_START
+from tests.disputes.conftest import BOOKED_AHEAD, SESSION_END, SESSION_START
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,7 @@ def test_saving_a_draft_of_an_approved_plan_takes_the_approval_back(ready_lead, 
             starts_at=SESSION_START,
             ends_at=SESSION_END,
             acting_user=officer_a,
+            now=BOOKED_AHEAD,
         )
 
 
@@ -374,6 +375,7 @@ def test_closing_a_lead_cancels_its_sessions_still_ahead(mediating_lead, officer
         mediating_lead,
         status=S.UNRESOLVED,
         outcome=services.OutcomeInput(summary="对方拒绝调解"),
+        cancel_sessions=[session.pk],
         acting_user=officer_a,
         now=session.starts_at - timedelta(minutes=1),
     )

@@ -12,7 +12,7 @@ from detainees import services as detainee_services
 from disputes import services
 from tests.conftest import make_person
 
-from .conftest import FIXED_NOW, SESSION_END, SESSION_START, local
+from .conftest import BOOKED_AHEAD, FIXED_NOW, SESSION_END, SESSION_START, local
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,7 @@ def sealed_session(make_detention, make_lead, approve_plan, rooms, officer_a, vo
         guests=[services.GuestInput(name="赵母", relation="母亲")],
         topic="执行款分期履行",
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
 
@@ -138,6 +139,7 @@ def test_a_court_mediator_not_invited_gets_404(ready_lead, rooms, officer_a, cou
         ends_at=SESSION_END,
         room=rooms["one"],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     assert client_for(court_mediator).get(f"/disputes/sessions/{session.pk}/").status_code == 404
@@ -152,6 +154,7 @@ def test_agency_staff_invited_to_a_session_see_it_sealed(ready_lead, rooms, offi
         room=rooms["one"],
         staff=[services.StaffInput(justice_clerk)],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     response = client_for(justice_clerk).get(f"/disputes/sessions/{session.pk}/")

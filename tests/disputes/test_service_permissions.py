@@ -14,7 +14,7 @@ from disputes import services
 from disputes.models import DisputeLead, LeadParty, ResolutionPlan, Room
 from tests.conftest import make_person
 from tests.disputes import test_agreement_pdf as shared
-from tests.disputes.conftest import SESSION_END, SESSION_START
+from tests.disputes.conftest import BOOKED_AHEAD, SESSION_END, SESSION_START
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,12 @@ def test_an_officer_of_another_centre_writes_nothing_on_a_lead(ready_lead, offic
         lambda: services.add_party(ready_lead, services.PartyInput(side="party", name="赵母"), acting_user=officer_b),
         lambda: services.remove_party(party, acting_user=officer_b),
         lambda: services.schedule_session(
-            ready_lead, mode="phone", starts_at=SESSION_START, ends_at=SESSION_END, acting_user=officer_b
+            ready_lead,
+            mode="phone",
+            starts_at=SESSION_START,
+            ends_at=SESSION_END,
+            acting_user=officer_b,
+            now=BOOKED_AHEAD,
         ),
         lambda: services.record_outcome(
             ready_lead, status="withdrawn", outcome=services.OutcomeInput(summary="撤回"), acting_user=officer_b

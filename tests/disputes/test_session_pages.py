@@ -16,7 +16,7 @@ from disputes.models import DisputeLead, MediationSession, SessionGuest, Session
 from tests.conftest import make_person
 from tests.detainees.conftest import resident_id
 
-from .conftest import AFTER_RELEASE, FIXED_NOW, SESSION_END, SESSION_START, local
+from .conftest import AFTER_RELEASE, BOOKED_AHEAD, FIXED_NOW, SESSION_END, SESSION_START, local
 
 pytestmark = pytest.mark.django_db
 
@@ -408,6 +408,7 @@ def test_the_court_reads_its_video_session_without_forms(ready_lead, rooms, offi
         court=orgs.court,
         topic="执行和解",
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
 
     response = client_for(court_staff).get(detail_url(session))
@@ -495,6 +496,7 @@ def test_a_participant_is_added_and_a_volunteer_needs_a_declaration(
         ends_at=SESSION_END,
         room=rooms["one"],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
     client = client_for(officer_a)
     url = f"/disputes/sessions/{session.pk}/participants/"
@@ -523,6 +525,7 @@ def test_a_participant_busy_elsewhere_is_refused_with_a_message(
         ends_at=SESSION_END,
         room=rooms["two"],
         acting_user=officer_a2,
+        now=BOOKED_AHEAD,
     )
 
     response = client_for(officer_a2).post(f"/disputes/sessions/{other.pk}/participants/", {"user": officer_a.pk})
@@ -563,6 +566,7 @@ def test_those_who_read_a_session_get_403_on_its_changes(
         court=orgs.court,
         staff=[services.StaffInput(user, conflict_declaration=DECLARATION)],
         acting_user=officer_a,
+        now=BOOKED_AHEAD,
     )
     client = client_for(user)
     assert client.get(detail_url(session)).status_code == 200

@@ -20,7 +20,7 @@ from notifications.models import InboxMessage
 from tests.conftest import make_person
 from tests.detainees.conftest import resident_id
 
-from .conftest import AFTER_RELEASE, SESSION_END, SESSION_START, local
+from .conftest import AFTER_RELEASE, BOOKED_AHEAD, SESSION_END, SESSION_START, local
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def book(lead, *, room, acting_user, starts_at=SESSION_START, ends_at=SESSION_EN
         room=room,
         staff=list(staff),
         acting_user=acting_user,
+        now=extra.pop("now", BOOKED_AHEAD),
         **extra,
     )
 
