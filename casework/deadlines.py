@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from accounts.models import Organization
 from detainees.deadlines import ASSESSMENT_RULE
 from disputes.deadlines import CUSTODY_CLOCK_RULE
+from followups.deadlines import EVALUATION_RULE, VISIT_RULE
 from sweeps import selectors
 from sweeps.models import Breach
 from sweeps.rules import Rule
@@ -20,7 +21,9 @@ from sweeps.services import sweep
 
 logger = logging.getLogger(__name__)
 
-RULES: dict[str, Rule] = {rule.name: rule for rule in (ASSESSMENT_RULE, CUSTODY_CLOCK_RULE)}
+RULES: dict[str, Rule] = {
+    rule.name: rule for rule in (ASSESSMENT_RULE, CUSTODY_CLOCK_RULE, EVALUATION_RULE, VISIT_RULE)
+}
 
 
 def sweep_all(now: datetime, *, names: list[str] | None = None) -> dict[str, dict[str, int]]:

@@ -7,12 +7,16 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from detainees.deadlines import END_OF_DAY
 from detainees.models import Detention
+from sweeps.rules import Rule, Subject
 
-from .models import Reoffence
+from .models import FollowUp, Reoffence, ScheduledVisit
 
 # The evaluation is due by the end of the seventh calendar day after the later of the release day and
 # the day the lead was resolved (local time); neither of those days is counted.
@@ -93,3 +97,58 @@ def record_reoffences(*, now: datetime, since: datetime | None = None) -> int:
         )
         recorded += created
     return recorded
+
+
+# --- the sweeps' rules (sweeps.services.sweep; listed in casework.deadlines.RULES) ---------------------
+
+
+def _open_evaluations():
+    # Exactly the condition of followup_evaluation_due_idx (evaluation_due_at) WHERE status = 'open'.
+    return FollowUp.objects.filter(status=FollowUp.Status.OPEN)
+
+
+def _pending_visits():
+    # Exactly the condition of scheduled_visit_due_idx (due_at) WHERE status = 'pending'.
+    return ScheduledVisit.objects.filter(status=ScheduledVisit.Status.PENDING)
+
+
+def _describe_followup(followup: FollowUp) -> Subject:
+    return Subject(
+        title=_("%(name)s 的成效评估") % {"name": followup.detention.name},
+        link=reverse("followups:detail", kwargs={"pk": followup.pk}),
+    )
+
+
+def _describe_visit(visit: ScheduledVisit) -> Subject:
+    return Subject(
+        title=_("%(name)s 的跟踪回访") % {"name": visit.followup.detention.name},
+        link=reverse("followups:detail", kwargs={"pk": visit.followup_id}),
+    )
+
+
+# The effectiveness evaluation, due by evaluation_due_at (DESIGN.md §4): reminders to the released
+# person's responsible officer, a breach escalated to the leaders of the centre that released them.
+EVALUATION_RULE = Rule(
+    name="evaluation",
+    label=gettext_lazy("成效评估"),
+    open_items=_open_evaluations,
+    due_at="evaluation_due_at",
+    facility="facility_id",
+    responsible="detention__responsible_officer_id",
+    permission="view_followups",
+    describe=_describe_followup,
+    related=("detention",),
+)
+
+# The further visits (+30 and +90 days by default), due by their due_at, the same way.
+VISIT_RULE = Rule(
+    name="followup_visit",
+    label=gettext_lazy("跟踪回访"),
+    open_items=_pending_visits,
+    due_at="due_at",
+    facility="followup__facility_id",
+    responsible="followup__detention__responsible_officer_id",
+    permission="view_followups",
+    describe=_describe_visit,
+    related=("followup__detention",),
+)
