@@ -503,6 +503,7 @@ class MediationSession(TimeStampedModel):
         """The person's name as the detention's centre recorded it (the person row is the identity only)."""
         return self.lead.detention.name
 
+    @property
     def when_and_where(self) -> str:
         """ "2026-03-11 09:00–10:00 第一调解室": how a list names a session (reads `room`)."""
         where = self.room.name if self.room_id else self.get_mode_display()

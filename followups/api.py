@@ -15,7 +15,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +22,7 @@ from accounts.permissions import api_permission, can
 from detainees.api import DetentionOfficerSerializer
 from disputes.models import DisputeLead
 from yaoyao_mediation.api_errors import service_error_detail
+from yaoyao_mediation.json_input import JSONParser
 
 from . import services
 from .forms import SATISFACTION_MESSAGE

@@ -74,7 +74,9 @@ class FollowUp(TimeStampedModel):
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     close_reason = models.CharField(_("结束原因"), max_length=16, choices=CloseReason.choices, blank=True)
     close_note = models.TextField(_("结束说明"), blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("结束人")
+    )
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -106,8 +108,12 @@ class FollowUp(TimeStampedModel):
 class FollowUpLead(models.Model):
     """Which leads a follow-up follows; a lead is followed once, whatever opens it twice."""
 
-    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="lead_links")
-    lead = models.OneToOneField(DisputeLead, on_delete=models.PROTECT, related_name="followup_link")
+    followup = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="lead_links", verbose_name=_("跟踪回访")
+    )
+    lead = models.OneToOneField(
+        DisputeLead, on_delete=models.PROTECT, related_name="followup_link", verbose_name=_("矛盾线索")
+    )
 
     class Meta:
         verbose_name = _("跟踪的线索")
@@ -126,7 +132,9 @@ class Evaluation(TimeStampedModel):
         AT_RISK = "at_risk", _("有风险")
         RELAPSED = "relapsed", _("矛盾复发")
 
-    followup = models.OneToOneField(FollowUp, on_delete=models.CASCADE, related_name="evaluation")
+    followup = models.OneToOneField(
+        FollowUp, on_delete=models.CASCADE, related_name="evaluation", verbose_name=_("跟踪回访")
+    )
     stability = models.CharField(_("稳定情况"), max_length=16, choices=Stability.choices)
     satisfaction = satisfaction_field(_("当事人满意度"))
     notes = models.TextField(_("评估说明"), blank=True)
@@ -160,12 +168,16 @@ class ScheduledVisit(TimeStampedModel):
         Status.CANCELLED: frozenset(),
     }
 
-    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="scheduled_visits")
+    followup = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="scheduled_visits", verbose_name=_("跟踪回访")
+    )
     days = models.PositiveSmallIntegerField(_("出所后天数"))
     # followups.deadlines.visit_due_at.
     due_at = models.DateTimeField(_("回访期限"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    visit = models.OneToOneField("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled")
+    visit = models.OneToOneField(
+        "Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled", verbose_name=_("回访记录")
+    )
 
     class Meta:
         verbose_name = _("回访计划")
@@ -191,7 +203,7 @@ class Visit(TimeStampedModel):
         PARTY = "party", _("当事人")
         INFORMED = "informed", _("知情人")
 
-    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="visits")
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="visits", verbose_name=_("跟踪回访"))
     channel = models.CharField(_("回访方式"), max_length=16, choices=Channel.choices)
     visited_at = models.DateTimeField(_("回访时间"))
     officer = models.ForeignKey(User, verbose_name=_("回访民警"), on_delete=models.PROTECT, related_name="+")
@@ -199,7 +211,9 @@ class Visit(TimeStampedModel):
     contact_name = models.CharField(_("对象姓名"), max_length=64, blank=True)
     notes = models.TextField(_("回访情况"))
     satisfaction = satisfaction_field(_("满意度"), null=True, blank=True)
-    recorded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+    )
 
     class Meta:
         verbose_name = _("回访记录")
@@ -223,11 +237,11 @@ class VisitEvidence(TimeStampedModel):
     """A photo or scan proving a visit, checked as case documents are (detainees.services) and kept in
     the same private storage, reached only through the permission-checked download."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="evidence")
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("回访记录"))
     file = models.FileField(_("文件"), upload_to=evidence_upload_to, storage=private_storage)
-    content_type = models.CharField(max_length=64, editable=False)
-    size = models.PositiveIntegerField(editable=False)
-    sha256 = models.CharField(max_length=64, editable=False)
+    content_type = models.CharField(max_length=64, editable=False, verbose_name=_("文件类型"))
+    size = models.PositiveIntegerField(editable=False, verbose_name=_("文件大小"))
+    sha256 = models.CharField(max_length=64, editable=False, verbose_name=_("SHA-256 校验值"))
 
     class Meta:
         verbose_name = _("回访佐证材料")
@@ -259,7 +273,7 @@ class Reoffence(TimeStampedModel):
         Detention, verbose_name=_("出所记录"), on_delete=models.PROTECT, related_name="reoffence"
     )
     # The centre that released the person, whose staff see and correct it.
-    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("拘留所"))
     readmission = models.ForeignKey(
         Detention, verbose_name=_("再次入所记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -268,9 +282,13 @@ class Reoffence(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECORDED)
     description = models.TextField(_("情况说明"), blank=True)
     recorded_at = models.DateTimeField(_("记录时间"))
-    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人")
+    )
     corrected_at = models.DateTimeField(_("更正时间"), null=True, blank=True)
-    corrected_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    corrected_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("更正人")
+    )
 
     class Meta:
         verbose_name = _("重新违法犯罪")

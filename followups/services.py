@@ -7,7 +7,7 @@ transaction; a refusal raises ValidationError with a Chinese message and saves n
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from django.conf import settings
@@ -60,7 +60,7 @@ def record_outcome(
     *,
     status: str,
     outcome: OutcomeInput,
-    cancel_sessions: Sequence[int] = (),
+    cancel_sessions: Collection[int] = (),
     acting_user: User,
     now: datetime | None = None,
 ) -> LeadOutcome:

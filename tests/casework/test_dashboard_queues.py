@@ -19,7 +19,7 @@ from disputes import services
 from disputes.models import ResolutionPlan
 from tests.conftest import make_person
 from tests.detainees.conftest import FIXED_NOW, local, resident_id
-from tests.disputes.conftest import AFTER_RELEASE, SESSION_END, SESSION_START
+from tests.disputes.conftest import AFTER_RELEASE, BOOKED_AHEAD, SESSION_END, SESSION_START
 
 
 def submit_plan(lead, officer):
@@ -100,6 +100,7 @@ def test_the_leader_dashboard_lists_the_sessions_booked_by_override_until_they_e
         room=rooms["one"],
         override_note="当事人出所后自愿返所签订协议",
         acting_user=leader_a,
+        now=BOOKED_AHEAD,
     )
     services.schedule_session(
         ready_lead,
@@ -108,6 +109,7 @@ def test_the_leader_dashboard_lists_the_sessions_booked_by_override_until_they_e
         ends_at=SESSION_END,
         room=rooms["two"],
         acting_user=leader_a,
+        now=BOOKED_AHEAD,
     )
     client = client_for(leader_a)
 

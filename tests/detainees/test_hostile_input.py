@@ -216,7 +216,7 @@ def test_an_intake_through_the_api_with_an_absurd_time_is_refused(api):
 
 def test_a_full_width_phone_is_stored_in_ascii_and_the_ascii_file_changes_nothing(api):
     assert push(api, [detention(phone="１３８ １２３４ １２３４")]).status_code == 200
-    assert Person.objects.get().phone == "138 1234 1234"
+    assert Detention.objects.get().phone == "138 1234 1234"
 
     again = push(api, [detention(phone="13812341234")]).json()
 
@@ -252,7 +252,7 @@ def test_an_intake_through_the_api_checks_and_normalises_the_phone(api):
     payload["person"]["phone"] = "（０５７４）６２３４ ５６７８转８０１"
     accepted = api.post("/api/v1/detentions/", json.dumps(payload), content_type="application/json")
     assert accepted.status_code == 201, accepted.content
-    assert Person.objects.get().phone == "(0574)6234 5678转801"
+    assert Detention.objects.get().phone == "(0574)6234 5678转801"
 
 
 # --- the cleanup ------------------------------------------------------------------------------------------------------
