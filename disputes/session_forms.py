@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django import forms
+from django.core.exceptions import BadRequest
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -314,12 +315,15 @@ class CancelForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    """?view=day|week&date=YYYY-MM-DD; anything else falls back to this week."""
+    """?view=day|week&date=YYYY-MM-DD; anything unreadable falls back to this week, but a real date
+    outside the range the calendar can show (0001-01-01, 9999-12-31) is a bad request (400)."""
 
     view = forms.ChoiceField(choices=[("week", _("周")), ("day", _("日"))], required=False)
     date = date_field(required=False, input_formats=["%Y-%m-%d"])
 
     def view_and_day(self, *, today: date) -> tuple[str, date]:
         if not self.is_valid():
+            if self.has_error("date", code="date_out_of_range"):
+                raise BadRequest("calendar date out of range")
             return "week", today
         return self.cleaned_data["view"] or "week", self.cleaned_data["date"] or today
