@@ -9,6 +9,14 @@ class SecurityConfig(AppConfig):
     name = "security"
     verbose_name = _("安全")
 
+    def ready(self) -> None:
+        from django.core.validators import ProhibitNullCharactersValidator
+
+        # Every form and DRF text field refuses U+0000 (PostgreSQL cannot store it) with Django's
+        # message, whose Chinese reads "no empty string allowed"; say what is refused instead, the same
+        # words as the imports use (detainees/imports/validating.py).
+        ProhibitNullCharactersValidator.message = _("不能包含空字符（U+0000）")
+
 
 class LockoutConfig(AxesConfig):
     """django-axes (the sign-in lockout, DESIGN.md §5) under Chinese names in the admin: axes ships no

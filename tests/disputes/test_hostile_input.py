@@ -167,6 +167,19 @@ def test_a_nul_character_in_a_party_is_a_400_naming_the_field(client_for, office
 
     assert response.status_code == 400
     assert list(response.json()["parties"]["0"]) == ["address"]
+    assert response.json()["parties"]["0"]["address"] == ["不能包含空字符（U+0000）"]
+    assert rows() == (0, 0, 0, 0)
+
+
+def test_a_nul_character_in_a_page_form_is_refused_with_words_that_say_so(client_for, officer_a, make_detention):
+    detention = make_detention()
+
+    response = client_for(officer_a).post(
+        f"/disputes/new/{detention.pk}/", {"category": "marriage_family", "summary": "夫妻\x00矛盾"}
+    )
+
+    assert response.status_code == 200
+    assert "不能包含空字符（U+0000）" in response.content.decode()
     assert rows() == (0, 0, 0, 0)
 
 
