@@ -1,4 +1,5 @@
-"""The due times of the follow-up after release (DESIGN.md §4), and the job that finds re-admissions.
+"""The due times of the follow-up after release (DESIGN.md §4), and the jobs that find re-admissions and
+the releases whose follow-up no service opened.
 Plain Python: no Celery, no SQL now() (the current time is passed in)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from detainees.deadlines import END_OF_DAY
 from detainees.models import Detention
+from disputes.models import DisputeLead
 from sweeps.rules import Rule, Subject
 
 from .models import FollowUp, Reoffence, ScheduledVisit
@@ -97,6 +99,44 @@ def record_reoffences(*, now: datetime, since: datetime | None = None) -> int:
         )
         recorded += created
     return recorded
+
+
+def open_followups(*, now: datetime) -> int:
+    """Open the follow-up of every released person whose resolved or partly resolved leads are not
+    followed yet. Returns how many follow-ups were opened.
+
+    Level-triggered, rather than a step of the release: the release page and the outcome page open the
+    follow-up in their own transaction (followups.services), but the custody-platform import releases
+    through detainees.services.release_detention, which cannot call up into followups, and a lead may
+    be resolved by a path that only knows disputes. Reading the leads themselves catches every path,
+    and whatever happened while the worker or beat were down. The due times come from the release and
+    resolution times (services.open_followup), so a late run gives the ones the release page would have.
+    A transfer is no release and opens nothing. Exactly once: each detention is locked before its
+    unfollowed leads are read again (services.open_missed_followup), so two runs at once, or a run and
+    a release, open each lead's follow-up once; FollowUpLead.lead is unique besides.
+
+    Its query: no index serves the lead side, a sequential scan of disputes_disputelead kept to the
+    resolved ones by a filter, each probed in FollowUpLead's unique index on lead_id (the anti-join) and
+    joined to its detention by primary key. The one that would serve it: a partial index on
+    disputes_disputelead (detention_id) WHERE status IN ('resolved', 'partly_resolved'), to be added by
+    a disputes migration (that app's indexes are another change's)."""
+    # services imports this module's due-time functions, so it is imported when the job runs.
+    from . import services
+
+    released_detentions = (
+        DisputeLead.objects.filter(
+            status__in=services.FOLLOWED_STATUSES,
+            followup_link__isnull=True,
+            detention__status=Detention.Status.RELEASED,
+        )
+        .order_by("detention_id")
+        .values_list("detention_id", flat=True)
+        .distinct()
+    )
+    opened = 0
+    for detention_id in list(released_detentions):
+        opened += services.open_missed_followup(detention_id, now=now) is not None
+    return opened
 
 
 # --- the sweeps' rules (sweeps.services.sweep; listed in casework.deadlines.RULES) ---------------------

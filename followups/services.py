@@ -78,6 +78,18 @@ def record_outcome(
     return result
 
 
+@transaction.atomic
+def open_missed_followup(detention_id: int, *, now: datetime) -> FollowUp | None:
+    """The follow-up of a released person's resolved leads that no release or outcome opened: the
+    custody-platform import releases through detainees.services.release_detention, which cannot call up
+    into followups (followups.deadlines.open_followups finds these). The detention is locked first, as
+    the release and the outcome lock it, so whichever of them comes second finds the leads followed."""
+    detention = Detention.objects.select_for_update().get(pk=detention_id)
+    if detention.status != Detention.Status.RELEASED:
+        return None
+    return open_followup(detention, _unfollowed_resolved_leads(detention), now=now)
+
+
 def _unfollowed_resolved_leads(detention: Detention) -> list[DisputeLead]:
     return list(
         DisputeLead.objects.filter(detention=detention, status__in=FOLLOWED_STATUSES, followup_link__isnull=True)
@@ -88,8 +100,9 @@ def _unfollowed_resolved_leads(detention: Detention) -> list[DisputeLead]:
 
 def open_followup(detention: Detention, leads: Sequence[DisputeLead], *, now: datetime) -> FollowUp | None:
     """One follow-up of a released detention for `leads` (resolved, not followed yet), with its
-    evaluation due time and the further visits of settings.FOLLOWUP_VISIT_DAYS. Called inside the
-    release's or the outcome's transaction, the detention locked."""
+    evaluation due time and the further visits of settings.FOLLOWUP_VISIT_DAYS, counted from the release
+    and the resolutions (never from `now`, which is only when it opened). Called inside the release's,
+    the outcome's or open_missed_followup's transaction, the detention locked."""
     if not leads:
         return None
     released_at = detention.released_at

@@ -219,6 +219,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-deadlines": {"task": "casework.tasks.sweep_deadlines", "schedule": 5 * 60},
     # Level-triggered: a re-admission within the observation window records the release's re-offence.
     "record-reoffences": {"task": "followups.tasks.record_reoffences", "schedule": 10 * 60},
+    # Level-triggered: a person released by the custody-platform import with a resolved lead gets the
+    # follow-up the release page would have opened, with the same due times.
+    "open-followups": {"task": "followups.tasks.open_followups", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
