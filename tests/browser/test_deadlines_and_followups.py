@@ -51,6 +51,14 @@ RELEASED_PERSON = "周永强"
 make_lead = dispute_fixtures.make_lead  # a fixture of the disputes tests, used here
 
 
+def console_errors(page: Page) -> list[str]:
+    """The errors the page's console reports from now on (a script failing, a CSP violation)."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def board_rows(page: Page):
     return page.locator('table[aria-labelledby="rows-heading"] tbody tr')
 
@@ -114,6 +122,7 @@ def test_an_overdue_assessment_shows_on_the_officer_s_board_and_the_leader_s_but
 
     # The responsible officer: the board, filtered to overdue intake assessments, lists the person.
     officer = signed_in(officer_a)
+    errors = console_errors(officer)
     open_board(officer)
     officer.get_by_label("期限类型", exact=True).select_option(label="入所评估")
     officer.get_by_label("状态", exact=True).select_option(label="已逾期")
@@ -154,6 +163,7 @@ def test_an_overdue_assessment_shows_on_the_officer_s_board_and_the_leader_s_but
     # No sweep ran: the board read the due times, and the breach history is empty.
     assert not Breach.objects.exists()
     expect(officer.locator('table[aria-labelledby="history-heading"] tbody')).to_contain_text("没有逾期记录")
+    assert errors == []
     assert watch.dialogs == [] and watch.foreign_requests == []
 
 
@@ -207,6 +217,7 @@ def test_an_officer_records_the_evaluation_and_a_wechat_visit_with_an_image_on_t
 ):
     detention = resolved_in_custody
     officer = signed_in(officer_a)
+    errors = console_errors(officer)
 
     release_through_the_page(officer, detention)
     followup = FollowUp.objects.get(detention=detention)  # the release opened it
@@ -299,4 +310,5 @@ def test_an_officer_records_the_evaluation_and_a_wechat_visit_with_an_image_on_t
     followup.refresh_from_db()
     assert followup.status == FollowUp.Status.EVALUATED
     assert DisputeLead.objects.get(detention=detention).status == DisputeLead.Status.RESOLVED
+    assert errors == []
     assert watch.dialogs == [] and watch.foreign_requests == []
