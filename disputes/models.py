@@ -136,7 +136,7 @@ class DisputeLead(TimeStampedModel):
     # actual one when it came, else the scheduled one (selectors.release_moment). A copy on the lead, so
     # that "open leads due before now" is one range of lead_release_due_idx; an index cannot reach the
     # detention's columns across the join. Kept by two database triggers (migration
-    # 0011_lead_release_copy), so every path that moves a release (the release page, a detention's
+    # 0011_fill_lead_release), so every path that moves a release (the release page, a detention's
     # edit, the imports, a fix in the shell) keeps it right without knowing about leads.
     release_at = models.DateTimeField(_("出所时间"), null=True, blank=True, editable=False)
 
