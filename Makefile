@@ -32,7 +32,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@status=0; \
 	$(PY) bench/agreement_pdf.py || status=1; \
-	if $(PY) bench/tiers.py; then $(PY) bench/lists.py || status=1; else status=1; fi; \
+	if $(PY) bench/tiers.py; then \
+		$(PY) bench/lists.py || status=1; \
+		$(PY) bench/sweeps.py || status=1; \
+	else status=1; fi; \
 	exit $$status
 
 stop-db: $(STAMP)

@@ -482,6 +482,9 @@ def worker_main() -> int:
 
 
 class TierProcess:
+    # The script its worker runs (bench/sweeps.py runs its own through this class).
+    script = __file__
+
     def __init__(self, name: str, server: str) -> None:
         self.name = name
         env = {
@@ -492,7 +495,7 @@ class TierProcess:
             "DB_CONN_MAX_AGE": "3600",
         }
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--worker"],
+            [sys.executable, self.script, "--worker"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,

@@ -1,13 +1,13 @@
 """The data tiers of QUALITY.md, each in its own database: bench_s, bench_m (and bench_l by hand).
 
-| Tier | Detentions | Leads | Audit rows | Counties | Due now | Database |
-|------|------------|-------|------------|----------|---------|----------|
-| S    | 10k        | 6k    | 100k       | 3        | 1,000   | bench_s  |
-| M    | 100k       | 60k   | 1M         | 11       | 1,000   | bench_m  |
-| L    | 1M         | 600k  | 3M         | 90       | 1,000   | bench_l  |
+| Tier | Detentions | Leads | Follow-ups | Audit rows | Counties | Due now (each sweep rule) | Database |
+|------|------------|-------|------------|------------|----------|---------------------------|----------|
+| S    | 10k        | 6k    | 3k         | 100k       | 3        | 1,000                     | bench_s  |
+| M    | 100k       | 60k   | 30k        | 1M         | 11       | 1,000                     | bench_m  |
+| L    | 1M         | 600k  | 300k       | 3M         | 90       | 1,000                     | bench_l  |
 
-Work orders and follow-ups (the tiers' other columns) are 0 here: the referrals and followups apps have
-no tables yet. Building a tier drops and creates its database (only names starting with "bench_"), runs
+Work orders (the tiers' other column) are 0 here: the referrals app has no work orders yet.
+Building a tier drops and creates its database (only names starting with "bench_"), runs
 the migrations, creates the organization tree (province → city → county → centre, court, justice
 bureau) and each centre's staff through accounts.services, then fills the rest with bench/tiers.sql:
 generate_series and a fixed seed (setseed), in one transaction, never the ORM row by row.
@@ -69,9 +69,9 @@ class Tier:
     audit_rows: int
     counties: int
     due_now: int
-    # QUALITY.md's work-order and follow-up columns: the referrals and followups apps have no tables yet.
+    follow_ups: int
+    # QUALITY.md's work-order column: the referrals app has no work orders yet.
     work_orders: int = 0
-    follow_ups: int = 0
 
     @property
     def database(self) -> str:
@@ -79,9 +79,13 @@ class Tier:
 
 
 TIERS = {
-    "S": Tier("S", detentions=10_000, leads=6_000, audit_rows=100_000, counties=3, due_now=1_000),
-    "M": Tier("M", detentions=100_000, leads=60_000, audit_rows=1_000_000, counties=11, due_now=1_000),
-    "L": Tier("L", detentions=1_000_000, leads=600_000, audit_rows=3_000_000, counties=90, due_now=1_000),
+    "S": Tier("S", detentions=10_000, leads=6_000, audit_rows=100_000, counties=3, due_now=1_000, follow_ups=3_000),
+    "M": Tier(
+        "M", detentions=100_000, leads=60_000, audit_rows=1_000_000, counties=11, due_now=1_000, follow_ups=30_000
+    ),
+    "L": Tier(
+        "L", detentions=1_000_000, leads=600_000, audit_rows=3_000_000, counties=90, due_now=1_000, follow_ups=300_000
+    ),
 }
 
 # Zhejiang's 11 cities, and one real county of each (GB/T 2260). 余姚 comes first: its centre is the one
@@ -387,10 +391,33 @@ CHECKS = {
         " + (SELECT count(*) FROM disputes_disputelead, bench_tier b WHERE created_at > b.now OR closed_at > b.now)"
         " + (SELECT count(*) FROM detainees_detentionevent, bench_tier b WHERE pgh_created_at > b.now)"
     ),
+    "leads whose release differs from their detention's": (
+        "SELECT count(*) FROM disputes_disputelead l JOIN detainees_detention d ON d.id = l.detention_id"
+        " WHERE l.release_at IS DISTINCT FROM coalesce(d.released_at, d.scheduled_release_at)"
+    ),
+    "follow-ups of a detention not released, or of another centre": (
+        "SELECT count(*) FROM followups_followup f LEFT JOIN detainees_detention d ON d.id = f.detention_id"
+        " WHERE d.id IS NULL OR d.released_at IS NULL OR d.facility_id <> f.facility_id"
+    ),
+    "scheduled visits whose follow-up is missing": (
+        "SELECT count(*) FROM followups_scheduledvisit v LEFT JOIN followups_followup f ON f.id = v.followup_id"
+        " WHERE f.id IS NULL"
+    ),
     "closed leads without a closing time, or open ones with one": (
         "SELECT count(*) FROM disputes_disputelead"
         " WHERE (status IN ('resolved', 'partly_resolved', 'unresolved', 'withdrawn')) <> (closed_at IS NOT NULL)"
     ),
+}
+
+
+# Each sweep rule's "due now" (overdue at the tier's now, its open_items condition), exactly the tier's
+# due_now at every tier: bench/sweeps.py times the same 1,000 items at S and at M.
+DUE_NOW = {
+    "assessment": "SELECT count(*) FROM detainees_detention WHERE assessment_completed_at IS NULL"
+    " AND assessment_due_at < %s",
+    "custody_clock": "SELECT count(*) FROM disputes_disputelead WHERE closed_at IS NULL AND release_at < %s",
+    "evaluation": "SELECT count(*) FROM followups_followup WHERE status = 'open' AND evaluation_due_at < %s",
+    "followup_visit": "SELECT count(*) FROM followups_scheduledvisit WHERE status = 'pending' AND due_at < %s",
 }
 
 
@@ -454,6 +481,7 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
         "n_leads": tier.leads,
         "n_audit": tier.audit_rows,
         "n_due": tier.due_now,
+        "n_fu": tier.follow_ups,
     }
     connection = psycopg2.connect(url)
     try:
@@ -463,7 +491,7 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
                 """CREATE TABLE bench_tier (
                      tier text PRIMARY KEY, seed float8 NOT NULL, now timestamptz NOT NULL, n_facilities int NOT NULL,
                      n_det int NOT NULL, n_custody int NOT NULL, n_persons int NOT NULL, n_leads int NOT NULL,
-                     n_audit int NOT NULL, n_due int NOT NULL, events_before int NOT NULL,
+                     n_audit int NOT NULL, n_due int NOT NULL, n_fu int NOT NULL, events_before int NOT NULL,
                      ev_person_ins int, ev_det_ins int, ev_lead_ins int, ev_assess_ins int, ev_updates int,
                      ev_det_upd int, ev_lead_upd int, ev_person_upd int, report jsonb)"""
             )
@@ -530,7 +558,9 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
                 "open_leads": scalar(cursor, "SELECT count(*) FROM disputes_disputelead WHERE closed_at IS NULL"),
                 "audit_rows": audit_rows(cursor),
                 "work_orders": 0,
-                "follow_ups": 0,
+                "follow_ups": scalar(cursor, "SELECT count(*) FROM followups_followup"),
+                "scheduled_visits": scalar(cursor, "SELECT count(*) FROM followups_scheduledvisit"),
+                **{f"due_now {rule}": scalar(cursor, sql, (now,)) for rule, sql in DUE_NOW.items()},
             }
             problems = {label: scalar(cursor, sql) for label, sql in CHECKS.items()}
         problems.update(check_with_the_app())
@@ -540,6 +570,8 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
             "audit_rows": tier.audit_rows,
             "counties": tier.counties,
             "due_now": tier.due_now,
+            "follow_ups": tier.follow_ups,
+            **{f"due_now {rule}": tier.due_now for rule in DUE_NOW},
         }
         missed = {key: [counts[key], value] for key, value in targets.items() if counts[key] != value}
         result = {

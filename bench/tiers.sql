@@ -218,11 +218,13 @@ SELECT row_number() OVER (ORDER BY d.id), d.assessment_completed_at, d.assessmen
  ORDER BY d.id;
 
 -- step: leads
--- Leads of released detentions are closed (3% stay open: handed over after release); leads of people in
--- custody are mostly still being worked on.
+-- Leads of released detentions are closed, but for exactly n_due of them, still open after the release
+-- (the custody clock's "due now": the first n_due by id, spread over the centres); leads of people in
+-- custody are mostly still being worked on. release_at is the detention's release (actual, else
+-- scheduled), the copy the database triggers keep (off during this fill).
 INSERT INTO disputes_disputelead (id, created_at, updated_at, category, summary, amount_at_stake, court_case_number,
                                   source, risk_level, status, closed_at, assigned_officer_id, detention_id,
-                                  facility_id)
+                                  facility_id, release_at)
 SELECT y.id, y.created_at, coalesce(y.closed_at, y.created_at), y.category,
        CASE y.category
          WHEN 'court_enforcement' THEN '拖欠货款经法院判决后未履行，申请执行人要求还款'
@@ -245,12 +247,14 @@ SELECT y.id, y.created_at, coalesce(y.closed_at, y.created_at), y.category,
             WHEN y.r5 < 0.6 THEN 'intake_screening' WHEN y.r5 < 0.8 THEN 'conversation'
             WHEN y.r5 < 0.9 THEN 'family' WHEN y.r5 < 0.95 THEN 'public_application' ELSE 'other' END,
        CASE WHEN y.r4 < 0.5 THEN 'low' WHEN y.r4 < 0.85 THEN 'medium' ELSE 'high' END,
-       y.status, y.closed_at, y.officers[1 + mod(y.id, cardinality(y.officers))], y.detention_id, y.facility_id
+       y.status, y.closed_at, y.officers[1 + mod(y.id, cardinality(y.officers))], y.detention_id, y.facility_id,
+       y.release_at
   FROM (SELECT z.*,
                CASE WHEN z.status IN ('resolved', 'partly_resolved', 'unresolved', 'withdrawn')
                     THEN date_trunc('second', z.created_at + (z.horizon - z.created_at) * (0.2 + 0.8 * z.r4)) END
                  AS closed_at
   FROM (SELECT l.id, l.detention_id, d.facility_id, l.r3, l.r4, l.r5, d.region_code, d.officers, d.horizon,
+               coalesce(d.released_at, d.scheduled_release_at) AS release_at,
                date_trunc('second', least(d.horizon, d.admitted_at + interval '1 hour' + (d.horizon - d.admitted_at) * 0.5 * l.r1))
                  AS created_at,
                (ARRAY['court_enforcement','court_enforcement','marriage_family','marriage_family','neighbours',
@@ -259,13 +263,62 @@ SELECT y.id, y.created_at, coalesce(y.closed_at, y.created_at), y.category,
                CASE WHEN d.in_custody THEN
                       CASE WHEN l.r3 < 0.4 THEN 'open' WHEN l.r3 < 0.7 THEN 'planning' WHEN l.r3 < 0.9 THEN 'mediating'
                            ELSE 'resolved' END
-                    WHEN l.r3 < 0.03 THEN 'mediating'
+                    WHEN row_number() OVER (PARTITION BY d.in_custody ORDER BY l.id) <= p.n_due THEN 'mediating'
                     WHEN l.r3 < 0.58 THEN 'resolved' WHEN l.r3 < 0.68 THEN 'partly_resolved'
                     WHEN l.r3 < 0.85 THEN 'unresolved' ELSE 'withdrawn' END AS status
           FROM gen_lead l
           JOIN (SELECT g.*, least(coalesce(g.released_at, p.now), p.now) AS horizon FROM gen_det g, bench_tier p) d
-            ON d.id = l.detention_id) z) y
+            ON d.id = l.detention_id
+         CROSS JOIN bench_tier p) z) y
  ORDER BY y.id;
+
+-- step: follow-ups
+-- n_fu follow-ups, on the most recently released detentions (ids n_custody + 1 ..., one each), counted
+-- from the release day (followups.deadlines: the evaluation by the end of the 7th local day after it,
+-- the visits by the end of the 30th and 90th). Exactly n_due evaluations and n_due visits are due now
+-- (overdue, still open or pending: the first n_due by id); every other past one was done. A follow-up
+-- with its evaluation open is open, with a pending visit evaluated, else closed (案结事了). Only the
+-- rows the sweeps and the follow-up list read: no FollowUpLead, Evaluation or Visit rows (a done
+-- scheduled visit has no visit_id here).
+CREATE TEMP TABLE gen_fu ON COMMIT DROP AS
+SELECT x.*, row_number() OVER (PARTITION BY x.eval_due < p.now ORDER BY x.id) AS eval_rank
+  FROM (SELECT d.id, d.id AS detention_id, d.facility_id, d.released_at,
+               ((((d.released_at AT TIME ZONE 'Asia/Shanghai')::date + 8)::timestamp - interval '1 microsecond')
+                  AT TIME ZONE 'Asia/Shanghai') AS eval_due,
+               d.r4
+          FROM gen_det d, bench_tier p
+         WHERE d.id > p.n_custody AND d.id <= p.n_custody + p.n_fu) x, bench_tier p;
+
+CREATE TEMP TABLE gen_visit ON COMMIT DROP AS
+SELECT v.*, row_number() OVER (PARTITION BY v.due_at < p.now ORDER BY v.followup_id, v.days) AS visit_rank
+  FROM (SELECT f.id AS followup_id, k.days,
+               ((((f.released_at AT TIME ZONE 'Asia/Shanghai')::date + k.days + 1)::timestamp - interval '1 microsecond')
+                  AT TIME ZONE 'Asia/Shanghai') AS due_at, f.released_at
+          FROM gen_fu f CROSS JOIN (VALUES (30), (90)) AS k(days)) v, bench_tier p;
+
+INSERT INTO followups_scheduledvisit (id, created_at, updated_at, days, due_at, status, followup_id, visit_id)
+SELECT row_number() OVER (ORDER BY v.followup_id, v.days), v.released_at, v.released_at, v.days, v.due_at,
+       CASE WHEN v.due_at >= p.now OR v.visit_rank <= p.n_due THEN 'pending' ELSE 'done' END, v.followup_id, NULL
+  FROM gen_visit v, bench_tier p
+ ORDER BY v.followup_id, v.days;
+
+INSERT INTO followups_followup (id, created_at, updated_at, opened_at, resolved_at, evaluation_due_at, evaluated_at,
+                                next_due_at, status, closed_at, close_reason, close_note, closed_by_id, detention_id,
+                                facility_id)
+SELECT f.id, f.released_at, f.released_at, f.released_at, f.released_at, f.eval_due,
+       CASE WHEN NOT f.open_evaluation
+            THEN least(p.now, f.released_at + (f.eval_due - f.released_at) * (0.2 + 0.7 * f.r4)) END,
+       CASE WHEN f.open_evaluation THEN f.eval_due ELSE f.next_visit END,
+       CASE WHEN f.open_evaluation THEN 'open' WHEN f.next_visit IS NOT NULL THEN 'evaluated' ELSE 'closed' END,
+       CASE WHEN NOT f.open_evaluation AND f.next_visit IS NULL THEN least(p.now, f.last_visit + interval '1 hour') END,
+       CASE WHEN NOT f.open_evaluation AND f.next_visit IS NULL THEN 'settled' ELSE '' END,
+       '', NULL, f.detention_id, f.facility_id
+  FROM (SELECT g.*, g.eval_due >= p.now OR g.eval_rank <= p.n_due AS open_evaluation,
+               (SELECT min(s.due_at) FROM followups_scheduledvisit s WHERE s.followup_id = g.id AND s.status = 'pending')
+                 AS next_visit,
+               (SELECT max(s.due_at) FROM followups_scheduledvisit s WHERE s.followup_id = g.id) AS last_visit
+          FROM gen_fu g, bench_tier p) f, bench_tier p
+ ORDER BY f.id;
 
 -- step: sequences
 SELECT setval(pg_get_serial_sequence('detainees_person', 'id'), (SELECT max(id) FROM detainees_person));
@@ -273,6 +326,9 @@ SELECT setval(pg_get_serial_sequence('detainees_detention', 'id'), (SELECT max(i
 SELECT setval(pg_get_serial_sequence('detainees_intakeassessment', 'id'),
               greatest((SELECT max(id) FROM detainees_intakeassessment), 1));
 SELECT setval(pg_get_serial_sequence('disputes_disputelead', 'id'), (SELECT max(id) FROM disputes_disputelead));
+SELECT setval(pg_get_serial_sequence('followups_followup', 'id'), greatest((SELECT max(id) FROM followups_followup), 1));
+SELECT setval(pg_get_serial_sequence('followups_scheduledvisit', 'id'),
+              greatest((SELECT max(id) FROM followups_scheduledvisit), 1));
 
 -- step: audit budget
 -- tiers.py has put into bench_tier the audit rows already written (organizations, staff) and the

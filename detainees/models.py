@@ -207,6 +207,18 @@ class Detention(TimeStampedModel):
                 condition=Q(status="in_custody"),
                 name="detention_in_custody_idx",
             ),
+            # The province-wide assessment sweep (sweeps.selectors.overdue / due_soon with
+            # detainees.deadlines.ASSESSMENT_RULE): WHERE assessment_completed_at IS NULL AND
+            # assessment_due_at < %(now)s, one range of this index instead of every centre's part of
+            # detention_assessment_due_idx read whole (its first column is the centre).
+            models.Index(
+                fields=["assessment_due_at"],
+                condition=Q(assessment_completed_at__isnull=True),
+                name="detention_assessment_sweep_idx",
+            ),
+            # The re-offence job (followups.deadlines.record_reoffences): releases WHERE released_at IS NOT
+            # NULL AND released_at BETWEEN %(since)s - window AND %(now)s, a range of the released rows only.
+            models.Index(fields=["released_at"], condition=Q(released_at__isnull=False), name="detention_released_idx"),
             models.Index(fields=["person", "admitted_at"], name="detention_person_idx"),
             # The detentions API: a centre's detentions, newest admission first (keyset pagination).
             models.Index(fields=["facility", "-admitted_at", "-id"], name="detention_admitted_idx"),

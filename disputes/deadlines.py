@@ -3,7 +3,7 @@
 A lead still open when its person is about to leave the centre is an alarm: the CUSTODY_CLOCK before
 the release (the actual release when it came early, else the scheduled one) the lead's assigned officer
 and the centre's leaders are reminded; a lead still open at the release is a breach, escalated to the
-leaders. The due time is the release itself, read through the lead's detention.
+leaders. The due time is the release itself: the detention's, copied onto the lead (DisputeLead.release_at).
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from django.utils.translation import gettext_lazy
 from sweeps.rules import Rule, Subject
 
 from .models import DisputeLead
-from .selectors import CUSTODY_CLOCK, release_moment
+from .selectors import CUSTODY_CLOCK
 
 
 def _open_leads():
-    # lead_open_idx (detention) WHERE closed_at IS NULL: every open lead, joined to its detention by
-    # primary key for the release. No index holds the release on the lead; the one this rule should
-    # have is a copy of the release on the lead with (release_at) WHERE closed_at IS NULL (see the
-    # issue 12 report).
+    # Exactly the condition of lead_release_due_idx (release_at) WHERE closed_at IS NULL: the sweep's
+    # "due before now" is one range of it (release_at is the detention's release, copied by the database).
     return DisputeLead.objects.filter(closed_at__isnull=True)
 
 
@@ -44,7 +42,7 @@ CUSTODY_CLOCK_RULE = Rule(
     name="custody_clock",
     label=gettext_lazy("出所前线索化解"),
     open_items=_open_leads,
-    due_at=release_moment(),
+    due_at="release_at",
     facility="facility_id",
     responsible="assigned_officer_id",
     permission="view_leads",

@@ -55,9 +55,10 @@ class Room(TimeStampedModel):
     pghistory.InsertEvent(),
     # `facility` is a copy of the detention's centre (moved by a transfer, which the detention's own
     # trail records): no event of its own, and not a column of the events.
-    pghistory.UpdateEvent(condition=changed_except("facility_id", "updated_at")),
+    # `release_at` is a copy of the detention's release kept by the database (below): no event either.
+    pghistory.UpdateEvent(condition=changed_except("facility_id", "updated_at", "release_at")),
     pghistory.DeleteEvent(),
-    exclude=["facility"],
+    exclude=["facility", "release_at"],
 )
 class DisputeLead(TimeStampedModel):
     """A dispute the detained person carries (矛盾线索), found at intake or later."""
@@ -131,6 +132,13 @@ class DisputeLead(TimeStampedModel):
     )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # The custody clock's due time (disputes.deadlines.CUSTODY_CLOCK_RULE): the detention's release, the
+    # actual one when it came, else the scheduled one (selectors.release_moment). A copy on the lead, so
+    # that "open leads due before now" is one range of lead_release_due_idx; an index cannot reach the
+    # detention's columns across the join. Kept by two database triggers (migration
+    # 0011_fill_lead_release), so every path that moves a release (the release page, a detention's
+    # edit, the imports, a fix in the shell) keeps it right without knowing about leads.
+    release_at = models.DateTimeField(_("出所时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("矛盾线索")
@@ -151,6 +159,12 @@ class DisputeLead(TimeStampedModel):
                 fields=["facility", "-id"], condition=models.Q(closed_at__isnull=True), name="lead_open_list_idx"
             ),
             models.Index(fields=["facility", "-created_at", "-id"], name="lead_api_idx"),
+            # The custody-clock sweep (sweeps.selectors.overdue / due_soon with CUSTODY_CLOCK_RULE):
+            # WHERE closed_at IS NULL AND release_at < %(now)s (or within the clock): one range holding
+            # only what is due, where lead_open_idx gave every open lead to join to every detention.
+            models.Index(
+                fields=["release_at"], condition=models.Q(closed_at__isnull=True), name="lead_release_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

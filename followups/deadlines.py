@@ -66,24 +66,7 @@ def record_reoffences(*, now: datetime, since: datetime | None = None) -> int:
     is never recorded again; two jobs racing insert it once (get_or_create: the loser of the unique
     constraint finds the winner's row)."""
     window = reoffence_window()
-    since = now - window if since is None else since
-    later = Detention.objects.filter(
-        person=OuterRef("person"),
-        admitted_at__gt=OuterRef("released_at"),
-        admitted_at__lte=OuterRef("released_at") + window,
-    ).order_by("admitted_at", "pk")
-    releases = (
-        Detention.objects.filter(
-            released_at__isnull=False,
-            # A release whose window ends before `since` has no re-admission left to find.
-            released_at__gte=since - window,
-            released_at__lte=now,
-            reoffence__isnull=True,
-        )
-        .annotate(readmission_id=Subquery(later.values("pk")[:1]))
-        .filter(readmission_id__isnull=False)
-        .values("pk", "facility_id", "readmission_id")
-    )
+    releases = readmitted_releases(now=now, since=now - window if since is None else since)
     recorded = 0
     for row in releases:
         admitted_at = Detention.objects.values_list("admitted_at", flat=True).get(pk=row["readmission_id"])
@@ -99,6 +82,31 @@ def record_reoffences(*, now: datetime, since: datetime | None = None) -> int:
         )
         recorded += created
     return recorded
+
+
+def readmitted_releases(*, now: datetime, since: datetime):
+    """The releases without a Reoffence followed by a re-admission of the same person within the window,
+    re-admitted since `since`: their pk, centre and the re-admission's pk. The releases are a range of
+    detention_released_idx (released_at) WHERE released_at IS NOT NULL, each re-admission one probe of
+    detention_person_idx (person, admitted_at)."""
+    window = reoffence_window()
+    later = Detention.objects.filter(
+        person=OuterRef("person"),
+        admitted_at__gt=OuterRef("released_at"),
+        admitted_at__lte=OuterRef("released_at") + window,
+    ).order_by("admitted_at", "pk")
+    return (
+        Detention.objects.filter(
+            released_at__isnull=False,
+            # A release whose window ends before `since` has no re-admission left to find.
+            released_at__gte=since - window,
+            released_at__lte=now,
+            reoffence__isnull=True,
+        )
+        .annotate(readmission_id=Subquery(later.values("pk")[:1]))
+        .filter(readmission_id__isnull=False)
+        .values("pk", "facility_id", "readmission_id")
+    )
 
 
 def open_followups(*, now: datetime) -> int:

@@ -239,5 +239,9 @@ def test_the_overdue_query_reads_the_partial_due_time_index(officer_a, make_dete
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = queryset.explain()
 
-    assert "detention_assessment_due_idx" in plan
+    # Either partial index of open assessments serves (on a table this small the planner picks between
+    # the centre's (facility, due) and the province-wide sweep's (due) by a hair): both leave out the
+    # done ones, which is what this test is about.
+    assert "detention_assessment_due_idx" in plan or "detention_assessment_sweep_idx" in plan
+    assert "Seq Scan" not in plan
     assert list(queryset) == [open_one]

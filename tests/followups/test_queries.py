@@ -3,6 +3,8 @@ sweep's) can use their partial indexes (QUALITY.md P1, P5: on small tables, with
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.db import connection
@@ -57,3 +59,40 @@ def test_the_due_queries_use_their_partial_indexes(released, officer_a, queryset
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
     assert index in rows.explain()
+
+
+def test_the_reoffence_job_reads_the_releases_through_their_partial_index(released):
+    """followups.deadlines.record_reoffences: the releases of the window are one range of
+    detention_released_idx (released_at) WHERE released_at IS NOT NULL, not a scan of every detention."""
+    from detainees.models import Detention
+    from followups.deadlines import readmitted_releases
+
+    # As in production, most releases are old: the window's range of the index leaves them out.
+
+    template = Detention.objects.get(pk=released.detention_id)
+    Detention.objects.bulk_create(
+        [
+            Detention(
+                person_id=template.person_id,
+                facility_id=template.facility_id,
+                kind=template.kind,
+                admitted_at=local(2023, 1, 1, 10, 0) + timedelta(days=index),
+                scheduled_release_at=local(2023, 1, 6, 10, 0) + timedelta(days=index),
+                released_at=local(2023, 1, 6, 10, 0) + timedelta(days=index),
+                status=Detention.Status.RELEASED,
+                assessment_due_at=local(2023, 1, 4, 10, 0) + timedelta(days=index),
+                assessment_completed_at=local(2023, 1, 2, 10, 0) + timedelta(days=index),
+            )
+            for index in range(300)
+        ]
+    )
+    now = local(2026, 5, 1, 10, 0)
+    rows = readmitted_releases(now=now, since=now - timedelta(days=180))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE detainees_detention, followups_reoffence")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = rows.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "detention_released_idx" in plan, plan
+    assert "Seq Scan" not in plan, plan

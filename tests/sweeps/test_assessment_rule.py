@@ -317,7 +317,9 @@ def test_the_sweep_queries_can_use_their_partial_indexes(detention_of):
 
     due = sweeps.selectors.not_recorded(sweeps.selectors.overdue(ASSESSMENT_RULE, now), ASSESSMENT_RULE, "breach")
     due_plan = plan(due.values("pk"), "detainees_detention", "sweeps_breach")
-    assert "detention_assessment_due_idx" in due_plan and "breach_once_per_deadline" in due_plan, due_plan
+    # The sweep's own index, (assessment_due_at) WHERE assessment_completed_at IS NULL: one range across
+    # the province, where detention_assessment_due_idx (facility first) was read whole.
+    assert "detention_assessment_sweep_idx" in due_plan and "breach_once_per_deadline" in due_plan, due_plan
     assert "Seq Scan" not in due_plan, due_plan
     unnotified = Breach.objects.filter(rule="assessment", notified_at=None).order_by("recorded_at")
     assert "breach_unnotified_idx" in plan(unnotified, "sweeps_breach")

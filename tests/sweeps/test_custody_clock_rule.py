@@ -105,7 +105,40 @@ def test_the_clock_query_can_use_the_open_leads_index(open_lead):
         sql, params = due.values("pk").query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         explain = "\n".join(row[0] for row in cursor.fetchall())
-    # Either partial index on open leads serves (lead_open_idx by detention, lead_open_list_idx by
-    # centre): both hold only the open ones, and the planner picks between them by a hair.
-    assert "lead_open_idx" in explain or "lead_open_list_idx" in explain, explain
+    # "Due before now" is one range of lead_release_due_idx (release_at) WHERE closed_at IS NULL: before
+    # it, every open lead (lead_open_idx) was joined to every detention to compare their releases.
+    assert "lead_release_due_idx" in explain, explain
+    assert "detainees_detention" not in explain, explain
     assert "Seq Scan" not in explain, explain
+
+
+def test_a_corrected_schedule_moves_the_clock_and_the_lead_keeps_no_event_of_it(open_lead, officer_a, leader_a):
+    """The due time is the detention's release copied onto the lead by the database: an edit of the
+    detention's days (detainees, which knows nothing of leads) moves it, without an event on the lead."""
+    from disputes.models import DisputeLeadEvent
+
+    events_before = DisputeLeadEvent.objects.filter(pgh_obj=open_lead).count()
+    detention = open_lead.detention
+    detainee_services.update_detention(
+        detention, changes={"detention_days": detention.detention_days + 2}, acting_user=officer_a, now=RELEASE
+    )
+    later = RELEASE + timedelta(days=2)
+    open_lead.refresh_from_db()
+    assert open_lead.release_at == later
+
+    sweep(RELEASE + TICK)
+    assert breaches(rule="custody_clock") == []
+    sweep(later + TICK)
+    assert [breach.due_at for breach in breaches(rule="custody_clock")] == [later]
+    assert DisputeLeadEvent.objects.filter(pgh_obj=open_lead).count() == events_before
+
+
+def test_a_new_lead_and_a_release_copy_the_release_onto_the_lead(open_lead, make_lead, officer_a):
+    assert DisputeLead.objects.get(pk=open_lead.pk).release_at == RELEASE
+    released = local(2026, 3, 8, 9, 30)
+    detainee_services.release_detention(open_lead.detention, released_at=released, acting_user=officer_a, now=released)
+    second = make_lead(detention=open_lead.detention)
+    assert dict(DisputeLead.objects.filter(detention=open_lead.detention).values_list("pk", "release_at")) == {
+        open_lead.pk: released,
+        second.pk: released,
+    }
