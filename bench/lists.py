@@ -459,11 +459,13 @@ def plan_nodes(node: dict) -> list[dict]:
     return nodes
 
 
-def worker_main() -> int:
+def worker_main(worker_class: type | None = None) -> int:
+    """A tier's worker process: one JSON command a line on stdin, one JSON answer a line on stdout, to a
+    `worker_class` instance (this script's Worker unless another bench script passes its own)."""
     # The protocol owns the real stdout; anything else printed goes to stderr.
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    worker = Worker()
+    worker = (worker_class or Worker)()
     for _ in range(MAX_COMMANDS):
         line = sys.stdin.readline()
         if not line:

@@ -40,12 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yaoyao_mediation.settings")
 
-from bench.lists import TierProcess, check_tier_exists, median_ratio  # noqa: E402
+from bench.lists import TierProcess, check_tier_exists, median_ratio, plan_nodes, worker_main  # noqa: E402
 from bench.tiers import TIERS, server_url  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "sweeps.json"
 TARGET = 1.5
-MAX_COMMANDS = 10_000
 # Tables that grow with the tier: a Seq Scan on any of them in a due query misses P5.
 BIG_TABLES = {
     "detainees_detention",
@@ -177,32 +176,6 @@ def explain_text(sql: str, params) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def plan_nodes(node: dict) -> list[dict]:
-    nodes = [node]
-    for child in node.get("Plans", []):
-        nodes.extend(plan_nodes(child))
-    return nodes
-
-
-def worker_main() -> int:
-    # The protocol owns the real stdout; anything else printed goes to stderr.
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    worker = Worker()
-    for _ in range(MAX_COMMANDS):
-        line = sys.stdin.readline()
-        if not line:
-            return 0
-        command = json.loads(line)
-        name = command.pop("command")
-        if name == "quit":
-            return 0
-        answer = getattr(worker, name)(**command)
-        protocol.write(json.dumps(answer, default=str) + "\n")
-        protocol.flush()
-    return 0
-
-
 # --- the driver ----------------------------------------------------------------------------------------
 
 
@@ -218,7 +191,7 @@ def main() -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker_main()
+        return worker_main(Worker)
 
     server = server_url(args.server)
     names = ["S", "M"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Role, User
+from accounts.selectors import active_members
 from yaoyao_mediation.form_fields import TimeInput, date_field
 
 from .models import Room, VolunteerProfile
@@ -43,20 +43,6 @@ class RoomForm(forms.Form):
         return name
 
 
-def volunteer_accounts(facility: Organization) -> QuerySet[User]:
-    """Users with an active volunteer account of this centre."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=facility,
-            memberships__role=Role.VOLUNTEER,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("full_name", "username")
-    )
-
-
 class VolunteerForm(forms.Form):
     """A roster entry. `user` is chosen when the volunteer is enrolled and fixed afterwards."""
 
@@ -87,7 +73,7 @@ class VolunteerForm(forms.Form):
         super().__init__(*args, **kwargs)
         if profile is None:
             enrolled = VolunteerProfile.objects.filter(facility=facility).values("user_id")
-            self.fields["user"].queryset = volunteer_accounts(facility).exclude(pk__in=enrolled)
+            self.fields["user"].queryset = active_members(facility, Role.VOLUNTEER).exclude(pk__in=enrolled)
         else:
             del self.fields["user"]
 
