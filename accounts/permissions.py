@@ -35,6 +35,9 @@ LEADER = frozenset({Role.CENTRE_LEADER})
 COURT = frozenset({Role.COURT_STAFF})
 # Roles who take part in sessions they are invited to and see only their logistics (DESIGN.md §5).
 INVITED = frozenset({Role.COURT_MEDIATOR, Role.VOLUNTEER, Role.AGENCY_STAFF})
+# Staff of the organizations work orders are addressed to: courts and their enforcement bureaus (court
+# staff), the justice bureau, law firms, counsellors, police stations, townships (agency staff).
+PARTNERS = frozenset({Role.COURT_STAFF, Role.AGENCY_STAFF})
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # --- detainees: the centre's own records -------------------------------------------------------
@@ -62,6 +65,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # --- followups: the centre that released the person ------------------------------------------
     "view_followups": CENTRE,  # follow-ups, their visits and evaluation, re-offences
     "record_followup": CENTRE,  # evaluations, visits, closing, re-offences by hand
+    # --- referrals: work orders (which ones a partner sees: referrals.selectors.visible_to) -------------
+    "view_work_orders": CENTRE | PARTNERS,
+    "send_work_order": CENTRE,  # refer, send, cancel, accept, ask for more, invite, a hand-over
+    "handle_work_order": PARTNERS,  # receive, start, feed back, return the work orders addressed to them
+    "discuss_work_order": CENTRE | PARTNERS,  # the consultation thread, both sides
+    "edit_calendar": frozenset({Role.SYSTEM_ADMIN}),  # the working-day calendar
     # --- accounts, notifications, audit -----------------------------------------------------------
     "view_dashboard": EVERY_ROLE,
     "view_organizations": frozenset({Role.SUPERVISOR, Role.SYSTEM_ADMIN}),

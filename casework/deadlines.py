@@ -14,6 +14,7 @@ from accounts.models import Organization
 from detainees.deadlines import ASSESSMENT_RULE
 from disputes.deadlines import CUSTODY_CLOCK_RULE
 from followups.deadlines import EVALUATION_RULE, VISIT_RULE
+from referrals.deadlines import FEEDBACK_RULE, RECEIPT_RULE
 from sweeps import selectors
 from sweeps.models import Breach
 from sweeps.rules import Rule
@@ -22,7 +23,8 @@ from sweeps.services import sweep
 logger = logging.getLogger(__name__)
 
 RULES: dict[str, Rule] = {
-    rule.name: rule for rule in (ASSESSMENT_RULE, CUSTODY_CLOCK_RULE, EVALUATION_RULE, VISIT_RULE)
+    rule.name: rule
+    for rule in (ASSESSMENT_RULE, CUSTODY_CLOCK_RULE, EVALUATION_RULE, VISIT_RULE, RECEIPT_RULE, FEEDBACK_RULE)
 }
 
 

@@ -25,6 +25,7 @@ from detainees.models import Detention
 from disputes import services as dispute_services
 from disputes.models import DisputeLead, LeadOutcome
 from disputes.services import OutcomeInput
+from referrals import services as referral_services
 from yaoyao_mediation.states import require_transition
 
 from .deadlines import evaluation_due_at, visit_due_at
@@ -44,13 +45,16 @@ def release_detention(
     detention: Detention, *, released_at: datetime, acting_user: User | None, now: datetime | None = None
 ) -> Detention:
     """Release the person (detainees.services.release_detention checks the actor and the time, and
-    locks the detention) and open the follow-up of their resolved and partly resolved leads, in one
-    transaction. Sent twice, it releases once and opens nothing more (the leads are followed already)."""
+    locks the detention), open the follow-up of their resolved and partly resolved leads, and propose
+    the hand-over to the local police station or township when they leave with an open lead or a high
+    escalation risk (referrals), in one transaction. Sent twice, it releases once and opens and
+    proposes nothing more (the leads are followed already, the hand-over proposed)."""
     now = now or timezone.now()
     detention = detainee_services.release_detention(
         detention, released_at=released_at, acting_user=acting_user, now=now
     )
     open_followup(detention, _unfollowed_resolved_leads(detention), now=now)
+    referral_services.propose_handover(detention, acting_user=acting_user, now=now)
     return detention
 
 

@@ -187,3 +187,103 @@ SESSION: dict[Audience, tuple[str, ...]] = {
     Audience.PUBLIC: (),
 }
 SESSION[Audience.PARTNER] = SESSION[Audience.SEALED]
+
+
+# --- a work order (referrals) -------------------------------------------------------------------------
+
+
+def work_order_audience(user) -> Audience:
+    """Who reads a work order: the centre that sent it (CENTRE); the staff of a state organ it is
+    addressed to (court, enforcement bureau, justice bureau, police station, township), who get the
+    detention facts a court gets (COURT, DESIGN.md §5: "with the detention facts needed for the case");
+    the staff of a non-state organization (PARTNER). Nobody else reads work orders."""
+    membership = current_membership(user)
+    if membership is None:
+        return Audience.PUBLIC
+    role = Role(membership.role)
+    if role in CENTRE_ROLES:
+        return Audience.CENTRE
+    if role in {Role.COURT_STAFF, Role.AGENCY_STAFF}:
+        return Audience.COURT if membership.organization.is_state_organ else Audience.PARTNER
+    return Audience.PUBLIC
+
+
+def audience_of_organization(organization) -> Audience:
+    """The audience of a partner organization as a whole (its webhook, its digest)."""
+    return Audience.COURT if organization.is_state_organ else Audience.PARTNER
+
+
+# Names of a work order's parts (referrals.disclosed builds them). "sender" is the centre's name to the
+# centre and to state organs, and settings.WORK_ORDER_SENDER_LABEL to a non-state partner; "person_name"
+# is the name recorded at intake, "detention_facts" the court's set of the detention (DETENTION[COURT]).
+_WORK_ORDER_COMMON = (
+    "id",
+    "kind",
+    "summary",
+    "status",
+    "sender",
+    "partner",
+    "lead_category",
+    "amount_at_stake",
+    "court_case_number",
+    "parties",
+    "documents",
+    "sent_at",
+    "receipt_due_at",
+    "received_at",
+    "started_at",
+    "feedback_due_at",
+    "feedback_at",
+    "outcome",
+    "result_summary",
+    "agreed_amount",
+    "paid_amount",
+    "feedbacks",
+    "closed_at",
+    "rating",
+    "returned_at",
+    "return_reason",
+    "cancelled_at",
+    "cancel_reason",
+    "messages",
+    "events",
+)
+WORK_ORDER: dict[Audience, tuple[str, ...]] = {
+    Audience.CENTRE: (
+        *_WORK_ORDER_COMMON,
+        "person_name",
+        "detention",
+        "detention_facts",
+        "lead",
+        "consent",
+        "is_handover",
+        "proposal_reason",
+        "sent_by",
+        "grants",
+    ),
+    Audience.COURT: (*_WORK_ORDER_COMMON, "person_name", "detention_facts"),
+    # No person's intake record, no detention fact, no centre: the dispute and its parties only.
+    Audience.PARTNER: _WORK_ORDER_COMMON,
+    Audience.SEALED: (),
+    Audience.PUBLIC: (),
+}
+
+# A party of the dispute as a work order shows it. A non-state partner sees a phone number or an
+# address only where the party's consent shares it (referrals.disclosed).
+WORK_ORDER_PARTY: dict[Audience, tuple[str, ...]] = {
+    Audience.CENTRE: ("name", "side", "relation", "phone", "address"),
+    Audience.COURT: ("name", "side", "relation", "phone", "address"),
+    Audience.PARTNER: ("name", "side", "phone", "address"),
+    Audience.SEALED: (),
+    Audience.PUBLIC: (),
+}
+
+# Which of the case's documents may be attached to a work order for each audience: never the health
+# report outside the centre, and to a non-state partner nothing that shows a detention (the decision).
+WORK_ORDER_DOCUMENT_KINDS: dict[Audience, frozenset[str]] = {
+    Audience.CENTRE: frozenset({"decision_notice", "legal_document", "health_report", "agreement", "other"}),
+    Audience.COURT: frozenset({"decision_notice", "legal_document", "agreement", "other"}),
+    Audience.PARTNER: frozenset({"legal_document", "agreement", "other"}),
+    Audience.SEALED: frozenset(),
+    Audience.PUBLIC: frozenset(),
+}

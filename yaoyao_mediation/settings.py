@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import pghistory
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -222,6 +223,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Level-triggered: a person released by the custody-platform import with a resolved lead gets the
     # follow-up the release page would have opened, with the same due times.
     "open-followups": {"task": "followups.tasks.open_followups", "schedule": 5 * 60},
+    # Level-triggered: work orders the partner left untouched past WORK_ORDER_NUDGE_HOURS, once each.
+    "nudge-work-orders": {"task": "referrals.tasks.nudge_idle_work_orders", "schedule": 30 * 60},
+    # Mondays at 08:30: each partner's weekly digest, once per organization and week.
+    "partner-digests": {
+        "task": "referrals.tasks.send_partner_digests",
+        "schedule": crontab(hour=8, minute=30, day_of_week=1),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -452,6 +460,22 @@ if not all(day.isdigit() and int(day) >= 1 for day in _visit_days):
 FOLLOWUP_VISIT_DAYS = sorted({int(day) for day in _visit_days})
 # A re-admission anywhere in the province this many days after a release is a re-offence (KPI 5).
 REOFFENCE_WINDOW_DAYS = env_int("REOFFENCE_WINDOW_DAYS", 180, minimum=1)
+
+# --- Work orders to partner agencies (owned by referrals) -----------------------------------------
+# Working days for receipt and for feedback where the partner's kind has no row of its own
+# (referrals.DueTimeDefault, edited in the admin site): DESIGN.md §4.
+WORK_ORDER_RECEIPT_WORKING_DAYS = env_int("WORK_ORDER_RECEIPT_WORKING_DAYS", 1, minimum=1, maximum=30)
+WORK_ORDER_FEEDBACK_WORKING_DAYS = env_int("WORK_ORDER_FEEDBACK_WORKING_DAYS", 5, minimum=1, maximum=90)
+# A work order the partner has not touched (received, started, written in, fed back) for this long
+# gets one nudge to the partner's staff; another only after their next move.
+WORK_ORDER_NUDGE_HOURS = env_int("WORK_ORDER_NUDGE_HOURS", 48, minimum=1)
+# A partner keeps seeing a work order this long after it closed, was returned or was cancelled.
+WORK_ORDER_PARTNER_ACCESS_DAYS = env_int("WORK_ORDER_PARTNER_ACCESS_DAYS", 30, minimum=0)
+# How the sender is named to a non-state partner, which must not learn that anyone is detained.
+WORK_ORDER_SENDER_LABEL = env_str("WORK_ORDER_SENDER_LABEL", "矛盾纠纷多元化解工作平台")
+# A release proposes a hand-over to the local police station or township (属地移交) when the person
+# leaves with an open lead, or with an escalation-risk score (detainees.escalation) of at least this.
+HANDOVER_ESCALATION_SCORE = env_int("HANDOVER_ESCALATION_SCORE", 6, minimum=1)
 
 LOGGING = {
     "version": 1,
