@@ -41,7 +41,7 @@ def test_every_model_and_field_of_the_project_has_a_chinese_name():
                 continue  # "ID": shown as the record's number, never by name
             if field.name.startswith("pgh_"):
                 continue  # pghistory's bookkeeping columns of the event tables, shown by no page
-            if model._meta.label.endswith("Event") and field.name == "id" and hasattr(model, "pgh_obj"):
+            if field.name == "id" and hasattr(model, "pgh_obj"):
                 continue  # the tracked row's own id, copied: the audit page shows it as the record number
             if not CHINESE.search(str(field.verbose_name)):
                 english.append(f"{model._meta.label}.{field.name}: {field.verbose_name}")

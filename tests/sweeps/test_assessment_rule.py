@@ -275,7 +275,14 @@ def test_beat_runs_every_rule_every_few_minutes(settings, detention_of, leader_a
 
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-deadlines"]
     assert entry["task"] == "casework.tasks.sweep_deadlines" and entry["schedule"] <= 10 * 60
-    assert set(RULES) == {"assessment", "custody_clock", "evaluation", "followup_visit"}
+    assert set(RULES) == {
+        "assessment",
+        "custody_clock",
+        "evaluation",
+        "followup_visit",
+        "work_order_receipt",
+        "work_order_feedback",
+    }
     detention_of()
     time_machine.move_to(ASSESSMENT_DUE + DAY, tick=False)
 

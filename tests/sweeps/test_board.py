@@ -105,9 +105,9 @@ def test_a_supervisor_sees_counts_per_centre_with_small_ones_suppressed(
 
     sweeps.sweep(ASSESSMENT_RULE, NOW)
     table = {row.centre.name: row.cells for row in client_for(supervisor).get(BOARD).context["table"]}
-    # All rules (assessment, custody clock, evaluation, further visit): overdue and due soon of each,
-    # then the breaches recorded.
-    assert table["余姚市拘留所"] == ["5", "0", "0", "0", "0", "0", "0", "0", "5"]
+    # All rules (assessment, custody clock, evaluation, further visit, work-order receipt and
+    # feedback): overdue and due soon of each, then the breaches recorded.
+    assert table["余姚市拘留所"] == ["5", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "5"]
 
 
 def test_a_supervisor_does_not_see_a_count_below_five(detention_of, supervisor, client_for, at_now):
@@ -132,8 +132,8 @@ def test_the_board_costs_the_same_queries_whatever_its_size(
 
     # session, user, membership; unread count; one per rule (two); the history, and the names of its
     # one rule's objects.
-    # One query per rule (four) for the items, and the page's own.
-    with django_assert_num_queries(10):
+    # One query per rule (six) for the items, and the page's own.
+    with django_assert_num_queries(12):
         response = client.get(BOARD)
     assert len(response.context["rows"]) == size and len(response.context["history"]) == size
 
@@ -148,8 +148,8 @@ def test_the_supervisors_board_costs_the_same_queries_whatever_its_size(
     client.get(BOARD)
 
     # session, user, membership; unread count; the centres; one per rule (two); the breach counts.
-    # One query per rule (four) for the items, and the page's own.
-    with django_assert_num_queries(10):
+    # One query per rule (six) for the items, and the page's own.
+    with django_assert_num_queries(12):
         client.get(BOARD)
 
 
