@@ -59,6 +59,8 @@ from followups.models import FollowUp, VisitEvidence
 from notifications.dispatch import dispatch_due
 from notifications.models import Delivery, InboxMessage, WebhookEndpoint
 from notifications.services import Message, notify, notify_organization
+from referrals import services as referral_services
+from referrals.models import WorkOrder
 from tests.conftest import PERSONA_OF_ROLE, make_person
 from tests.detainees import conftest as detainee_fixtures
 from tests.detainees import document_files
@@ -212,6 +214,8 @@ class Side:
     confirmation: JudicialConfirmation
     followup: FollowUp  # of another person, released with a resolved lead
     evidence: VisitEvidence  # of a visit of that follow-up
+    court_order: WorkOrder  # sent to the court's side (A: its enforcement bureau)
+    justice_order: WorkOrder  # sent to the county's justice bureau
 
 
 @dataclass
@@ -293,7 +297,20 @@ def released_with_followup(
     return followup, visit.evidence.get()
 
 
-def build_side(make_detention, make_lead, *, facility, officer, leader, id_number, room, volunteer, court, session_for):
+def build_side(
+    make_detention,
+    make_lead,
+    *,
+    facility,
+    officer,
+    leader,
+    id_number,
+    room,
+    volunteer,
+    court,
+    partners,
+    session_for,
+):
     detention = make_detention(facility=facility, id_number=id_number, acting_user=officer)
     health_check, _created = detainee_services.record_health_check(
         detention, external_ref=f"TJ-{facility.pk}", checked_at=local(2026, 3, 2, 17, 0), conclusion="suitable"
@@ -315,6 +332,16 @@ def build_side(make_detention, make_lead, *, facility, officer, leader, id_numbe
         only_valid=False,
     )
     lead = approved_lead(make_lead, detention, officer, leader)
+    # Work orders to the court's side and to the justice bureau, sent early in the custody.
+    referral = referral_services.refer_lead(
+        lead,
+        partners=list(partners),
+        kind=WorkOrder.Kind.ENFORCEMENT,
+        summary=lead.summary,
+        acting_user=officer,
+        now=BOOKED_AHEAD,
+    )
+    court_order, justice_order = (referral.work_orders.get(partner=partner) for partner in partners)
     confirmation = resolved_with_agreement(make_lead, detention, officer, leader, court)
     followup, evidence = released_with_followup(
         make_detention, make_lead, facility=facility, officer=officer, serial=900 + facility.pk % 100
@@ -334,6 +361,8 @@ def build_side(make_detention, make_lead, *, facility, officer, leader, id_numbe
         confirmation=confirmation,
         followup=followup,
         evidence=evidence,
+        court_order=court_order,
+        justice_order=justice_order,
     )
 
 
@@ -356,6 +385,7 @@ def world(
         room=rooms["one"],
         volunteer=volunteer_on_roster,
         court=orgs.court,
+        partners=(orgs.enforcement_bureau, orgs.justice_bureau),
         session_for=lambda lead: services.schedule_session(
             lead,
             mode=MediationSession.Mode.VIDEO,
@@ -376,6 +406,9 @@ def world(
     # Centre B: its own court, volunteer and session, in person, that no persona of A is part of.
     cixi_court = create_organization(
         name="慈溪市人民法院", kind=Organization.Kind.COURT, code="330282-FY", region_code="330282", parent=orgs.cixi
+    )
+    cixi_justice = create_organization(
+        name="慈溪市司法局", kind=Organization.Kind.JUSTICE_BUREAU, code="330282-SFJ", region_code="330282", parent=orgs.cixi
     )
     volunteer_b = make_person("cx_volunteer", "慈溪志愿者", orgs.centre_b, Role.VOLUNTEER)
     services.enrol_volunteer(
@@ -399,6 +432,7 @@ def world(
         room=rooms["b"],
         volunteer=volunteer_b,
         court=cixi_court,
+        partners=(cixi_court, cixi_justice),
         session_for=lambda lead: services.schedule_session(
             lead,
             mode=MediationSession.Mode.IN_PERSON,
@@ -470,6 +504,13 @@ def _import(world: World, side: Side, caller: Caller) -> dict:
 
 def _followup(world: World, side: Side, caller: Caller) -> dict:
     return {"pk": side.followup.pk}
+
+
+def _work_order(world: World, side: Side, caller: Caller) -> dict:
+    # The order addressed to the caller's organization (the justice clerk's for agency staff); the
+    # centre's staff see both of their own centre's.
+    order = side.justice_order if caller.role == Role.AGENCY_STAFF else side.court_order
+    return {"pk": order.pk}
 
 
 # The objects a URL's kwargs name, by URL name. A URL with kwargs missing here fails the matrix.

@@ -46,6 +46,7 @@ if "staff" in settings.URL_GROUPS:
         path("detainees/", include("detainees.urls")),
         path("disputes/", include("disputes.urls")),
         path("followups/", include("followups.urls")),
+        path("referrals/", include("referrals.urls")),
         # The pages that show several apps (dashboards, worklist, a detention's page), at their own paths.
         path("", include("casework.urls")),
         path("", include("accounts.urls")),
@@ -53,6 +54,7 @@ if "staff" in settings.URL_GROUPS:
 
 if "partner" in settings.URL_GROUPS:
     urlpatterns += [
+        path("partner/", include("referrals.partner_urls")),
         path("api/v1/", include("yaoyao_mediation.api_urls")),
         path("api/schema/", schema, name="schema"),
         path("api/docs/", swagger_ui, name="swagger-ui"),
