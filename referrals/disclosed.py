@@ -41,9 +41,7 @@ class Loaded:
 
 def base_queryset():
     """The select_related every disclosed order needs."""
-    return WorkOrder.objects.select_related(
-        "detention__facility", "lead", "partner", "consent", "sent_by", "referral"
-    )
+    return WorkOrder.objects.select_related("detention__facility", "lead", "partner", "consent", "sent_by", "referral")
 
 
 def load(orders: Sequence[WorkOrder], *, thread: bool = True) -> Loaded:

@@ -408,7 +408,11 @@ def world(
         name="慈溪市人民法院", kind=Organization.Kind.COURT, code="330282-FY", region_code="330282", parent=orgs.cixi
     )
     cixi_justice = create_organization(
-        name="慈溪市司法局", kind=Organization.Kind.JUSTICE_BUREAU, code="330282-SFJ", region_code="330282", parent=orgs.cixi
+        name="慈溪市司法局",
+        kind=Organization.Kind.JUSTICE_BUREAU,
+        code="330282-SFJ",
+        region_code="330282",
+        parent=orgs.cixi,
     )
     volunteer_b = make_person("cx_volunteer", "慈溪志愿者", orgs.centre_b, Role.VOLUNTEER)
     services.enrol_volunteer(

@@ -129,7 +129,9 @@ def test_a_second_open_order_to_the_same_partner_is_refused(refer, orgs):
 def test_return_before_work_starts_with_a_reason(enforcement_order, court_staff):
     with pytest.raises(ValidationError):
         services.return_work_order(enforcement_order, reason="  ", acting_user=court_staff, now=RECEIVED_AT)
-    order = services.return_work_order(enforcement_order, reason="不属于本院管辖", acting_user=court_staff, now=RECEIVED_AT)
+    order = services.return_work_order(
+        enforcement_order, reason="不属于本院管辖", acting_user=court_staff, now=RECEIVED_AT
+    )
     assert order.status == S.RETURNED
     assert order.return_reason == "不属于本院管辖"
 
