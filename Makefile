@@ -35,6 +35,7 @@ bench: $(STAMP)
 	if $(PY) bench/tiers.py; then \
 		$(PY) bench/lists.py || status=1; \
 		$(PY) bench/sweeps.py || status=1; \
+		$(PY) bench/partner_inbox.py || status=1; \
 	else status=1; fi; \
 	exit $$status
 

@@ -58,6 +58,11 @@ SEED = 0.42
 CUSTODY_SHARE = 0.3
 PERSON_SHARE = 0.85
 OFFICERS_PER_CENTRE = 4
+# P10 (bench/partner_inbox.py): the first county's justice bureau holds this many work orders (at most
+# half the tier's), the second county's exactly SMALL_PARTNER_ORDERS: the same kind of partner, so the
+# same page, with 100 times the orders.
+BIG_PARTNER_ORDERS = 5_000
+SMALL_PARTNER_ORDERS = 50
 BUILD_TIMEOUT_SECONDS = 3 * 60 * 60
 
 
@@ -70,8 +75,7 @@ class Tier:
     counties: int
     due_now: int
     follow_ups: int
-    # QUALITY.md's work-order column: the referrals app has no work orders yet.
-    work_orders: int = 0
+    work_orders: int
 
     @property
     def database(self) -> str:
@@ -79,12 +83,35 @@ class Tier:
 
 
 TIERS = {
-    "S": Tier("S", detentions=10_000, leads=6_000, audit_rows=100_000, counties=3, due_now=1_000, follow_ups=3_000),
+    "S": Tier(
+        "S",
+        detentions=10_000,
+        leads=6_000,
+        audit_rows=100_000,
+        counties=3,
+        due_now=1_000,
+        follow_ups=3_000,
+        work_orders=2_000,
+    ),
     "M": Tier(
-        "M", detentions=100_000, leads=60_000, audit_rows=1_000_000, counties=11, due_now=1_000, follow_ups=30_000
+        "M",
+        detentions=100_000,
+        leads=60_000,
+        audit_rows=1_000_000,
+        counties=11,
+        due_now=1_000,
+        follow_ups=30_000,
+        work_orders=20_000,
     ),
     "L": Tier(
-        "L", detentions=1_000_000, leads=600_000, audit_rows=3_000_000, counties=90, due_now=1_000, follow_ups=300_000
+        "L",
+        detentions=1_000_000,
+        leads=600_000,
+        audit_rows=3_000_000,
+        counties=90,
+        due_now=1_000,
+        follow_ups=300_000,
+        work_orders=200_000,
     ),
 }
 
@@ -247,13 +274,39 @@ def create_organizations_and_staff(tier: Tier) -> dict:
                 region_code=region,
                 parent=court,
             )
-            services.create_organization(
+            justice = services.create_organization(
                 name=f"{county_name}司法局",
                 kind=Kind.JUSTICE_BUREAU,
                 code=f"{region}-SFJ",
                 region_code=region,
                 parent=county,
             )
+            law_firm = services.create_organization(
+                name=f"{county_name}第一律师事务所",
+                kind=Kind.LAW_FIRM,
+                code=f"{region}-LS01",
+                region_code=region,
+                parent=county,
+                is_state_organ=False,
+            )
+            services.create_organization(
+                name=f"{county_name}城关派出所",
+                kind=Kind.POLICE_STATION,
+                code=f"{region}-PCS",
+                region_code=region,
+                parent=county,
+            )
+            # One signed-in member for each partner whose inbox the benchmarks open.
+            for organization, role, name in (
+                (court, Role.COURT_STAFF, "court"),
+                (justice, Role.AGENCY_STAFF, "justice"),
+                (law_firm, Role.AGENCY_STAFF, "lawyer"),
+            ):
+                user = services.create_user(
+                    username=f"{region}-{name}-1", password=secrets.token_urlsafe(24), full_name=STAFF_NAMES[0]
+                )
+                services.grant_membership(user, organization=organization, role=role)
+                staff += 1
             roles = [Role.OFFICER] * OFFICERS_PER_CENTRE + [Role.CENTRE_LEADER]
             for number, role in enumerate(roles, start=1):
                 user = services.create_user(
@@ -418,7 +471,22 @@ DUE_NOW = {
     "custody_clock": "SELECT count(*) FROM disputes_disputelead WHERE closed_at IS NULL AND release_at < %s",
     "evaluation": "SELECT count(*) FROM followups_followup WHERE status = 'open' AND evaluation_due_at < %s",
     "followup_visit": "SELECT count(*) FROM followups_scheduledvisit WHERE status = 'pending' AND due_at < %s",
+    "work_order_receipt": "SELECT count(*) FROM referrals_workorder WHERE status = 'sent' AND receipt_due_at < %s",
+    "work_order_feedback": "SELECT count(*) FROM referrals_workorder WHERE status IN ('received', 'in_progress')"
+    " AND feedback_due_at < %s",
 }
+
+
+def work_order_due_now(tier: Tier) -> int:
+    """Work orders due now per rule, the same at every tier so that P5 compares equal work: a tenth of
+    tier S's 2,000 (15% of them wait for receipt), not the 1,000 of the other rules."""
+    return TIERS["S"].work_orders // 10
+
+
+def partner_id(code: str) -> int:
+    from accounts.models import Organization
+
+    return Organization.objects.values_list("pk", flat=True).get(code=code)
 
 
 def check_with_the_app() -> dict[str, int]:
@@ -482,6 +550,11 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
         "n_audit": tier.audit_rows,
         "n_due": tier.due_now,
         "n_fu": tier.follow_ups,
+        "n_wo": tier.work_orders,
+        "n_wo_big": min(BIG_PARTNER_ORDERS, tier.work_orders // 2),
+        "n_wo_due": work_order_due_now(tier),
+        "big_partner_id": partner_id(f"{REAL_COUNTIES[0][1]}-SFJ"),
+        "small_partner_id": partner_id(f"{REAL_COUNTIES[1][1]}-SFJ"),
     }
     connection = psycopg2.connect(url)
     try:
@@ -491,7 +564,9 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
                 """CREATE TABLE bench_tier (
                      tier text PRIMARY KEY, seed float8 NOT NULL, now timestamptz NOT NULL, n_facilities int NOT NULL,
                      n_det int NOT NULL, n_custody int NOT NULL, n_persons int NOT NULL, n_leads int NOT NULL,
-                     n_audit int NOT NULL, n_due int NOT NULL, n_fu int NOT NULL, events_before int NOT NULL,
+                     n_audit int NOT NULL, n_due int NOT NULL, n_fu int NOT NULL, n_wo int NOT NULL,
+                     n_wo_big int NOT NULL, n_wo_due int NOT NULL, big_partner_id int NOT NULL,
+                     small_partner_id int NOT NULL, events_before int NOT NULL,
                      ev_person_ins int, ev_det_ins int, ev_lead_ins int, ev_assess_ins int, ev_updates int,
                      ev_det_upd int, ev_lead_upd int, ev_person_upd int, report jsonb)"""
             )
@@ -557,7 +632,17 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
                 "leads": scalar(cursor, "SELECT count(*) FROM disputes_disputelead"),
                 "open_leads": scalar(cursor, "SELECT count(*) FROM disputes_disputelead WHERE closed_at IS NULL"),
                 "audit_rows": audit_rows(cursor),
-                "work_orders": 0,
+                "work_orders": scalar(cursor, "SELECT count(*) FROM referrals_workorder"),
+                "work_orders big partner": scalar(
+                    cursor,
+                    "SELECT count(*) FROM referrals_workorder WHERE partner_id = %s",
+                    (params["big_partner_id"],),
+                ),
+                "work_orders small partner": scalar(
+                    cursor,
+                    "SELECT count(*) FROM referrals_workorder WHERE partner_id = %s",
+                    (params["small_partner_id"],),
+                ),
                 "follow_ups": scalar(cursor, "SELECT count(*) FROM followups_followup"),
                 "scheduled_visits": scalar(cursor, "SELECT count(*) FROM followups_scheduledvisit"),
                 **{f"due_now {rule}": scalar(cursor, sql, (now,)) for rule, sql in DUE_NOW.items()},
@@ -571,7 +656,11 @@ def build(name: str, server: str, seed: float, report: Path) -> int:
             "counties": tier.counties,
             "due_now": tier.due_now,
             "follow_ups": tier.follow_ups,
-            **{f"due_now {rule}": tier.due_now for rule in DUE_NOW},
+            "work_orders": tier.work_orders,
+            "work_orders big partner": params["n_wo_big"],
+            "work_orders small partner": SMALL_PARTNER_ORDERS,
+            **{f"due_now {rule}": tier.due_now for rule in DUE_NOW if not rule.startswith("work_order")},
+            **{f"due_now {rule}": params["n_wo_due"] for rule in DUE_NOW if rule.startswith("work_order")},
         }
         missed = {key: [counts[key], value] for key, value in targets.items() if counts[key] != value}
         result = {

@@ -320,6 +320,103 @@ SELECT f.id, f.released_at, f.released_at, f.released_at, f.released_at, f.eval_
           FROM gen_fu g, bench_tier p) f, bench_tier p
  ORDER BY f.id;
 
+-- step: work orders
+-- n_wo work orders (QUALITY.md's work-order column), each on a lead (spread over the leads by a fixed
+-- stride) and its detention, sent by the lead's officer. For P10 the first county's justice bureau (the
+-- "big" partner) holds n_wo_big of them and the second county's (the "small" one) exactly 50; the rest go round
+-- the other partner organizations. States by id modulo 20: 15% waiting receipt, 15% received, 20% in
+-- progress, 10% fed back, 30% closed, 5% returned, 5% cancelled. Exactly n_wo_due sent orders are past
+-- their receipt due time and n_wo_due received or in-progress ones past their feedback due time (the first
+-- by id), the others due later. Due times are the end of a local day (1 day after sending, 7 after
+-- receipt), close to the working-day rule without the calendar, which the sweeps do not recompute.
+CREATE TEMP TABLE gen_partner ON COMMIT DROP AS
+SELECT (row_number() OVER (ORDER BY o.id) - 1)::int AS idx, o.id, o.kind
+  FROM accounts_organization o
+ WHERE o.kind IN ('court', 'enforcement_bureau', 'justice_bureau', 'police_station', 'law_firm')
+   AND o.id NOT IN (SELECT big_partner_id FROM bench_tier UNION ALL SELECT small_partner_id FROM bench_tier);
+
+CREATE TEMP TABLE gen_wo ON COMMIT DROP AS
+SELECT w.*,
+       CASE w.m WHEN 0 THEN 'sent' WHEN 1 THEN 'sent' WHEN 2 THEN 'sent'
+                WHEN 3 THEN 'received' WHEN 4 THEN 'received' WHEN 5 THEN 'received'
+                WHEN 6 THEN 'in_progress' WHEN 7 THEN 'in_progress' WHEN 8 THEN 'in_progress'
+                WHEN 9 THEN 'in_progress' WHEN 10 THEN 'feedback_submitted' WHEN 11 THEN 'feedback_submitted'
+                WHEN 18 THEN 'returned' WHEN 19 THEN 'cancelled' ELSE 'closed' END AS status
+  FROM (SELECT g AS id, g % 20 AS m, random() AS r,
+               CASE WHEN g <= b.n_wo_big THEN b.big_partner_id
+                    WHEN g <= b.n_wo_big + 50 THEN b.small_partner_id
+                    ELSE (SELECT p.id FROM gen_partner p
+                           WHERE p.idx = (g - b.n_wo_big - 51) % (SELECT count(*) FROM gen_partner)) END
+                 AS partner_id,
+               1 + ((g::bigint * 7919) % b.n_leads)::int AS lead_id
+          FROM bench_tier b CROSS JOIN LATERAL generate_series(1, b.n_wo) AS g) w;
+
+CREATE TEMP TABLE gen_wo_due ON COMMIT DROP AS
+SELECT w.*, o.kind AS partner_kind, l.detention_id, l.assigned_officer_id, l.summary,
+       row_number() OVER (PARTITION BY w.status = 'sent', w.status IN ('received', 'in_progress') ORDER BY w.id)
+         AS due_rank
+  FROM gen_wo w
+  JOIN accounts_organization o ON o.id = w.partner_id
+  JOIN disputes_disputelead l ON l.id = w.lead_id;
+
+CREATE TEMP TABLE gen_wo_times ON COMMIT DROP AS
+SELECT d.*,
+       CASE WHEN d.status = 'sent' AND d.due_rank <= p.n_wo_due THEN p.now - interval '1 day' * (2 + 20 * d.r)
+            WHEN d.status = 'sent' THEN p.now - interval '1 hour' * (12 * d.r)
+            WHEN d.status IN ('received', 'in_progress') AND d.due_rank <= p.n_wo_due
+              THEN p.now - interval '1 day' * (9 + 30 * d.r)
+            WHEN d.status IN ('received', 'in_progress') THEN p.now - interval '1 day' * (4 * d.r) - interval '5 hours'
+            ELSE p.now - interval '1 day' * (10 + 190 * d.r) END AS sent_at
+  FROM gen_wo_due d, bench_tier p;
+
+INSERT INTO referrals_referral (id, created_at, updated_at, token, detention_id, lead_id, requested_by_id)
+SELECT t.id, t.sent_at, t.sent_at, md5('bench-referral-' || t.id)::uuid, t.detention_id, t.lead_id,
+       t.assigned_officer_id
+  FROM gen_wo_times t
+ ORDER BY t.id;
+
+INSERT INTO referrals_workorder (id, created_at, updated_at, referral_id, detention_id, lead_id, partner_id, kind,
+                                 summary, status, consent_id, is_handover, proposal_reason, created_by_id, sent_at,
+                                 sent_by_id, receipt_due_at, received_at, received_by_id, started_at, feedback_due_at,
+                                 feedback_at, outcome, result_summary, agreed_amount, paid_amount, closed_at,
+                                 accepted_by_id, rating, returned_at, return_reason, cancelled_at, cancel_reason,
+                                 partner_activity_at, nudged_at, partner_access_until)
+SELECT t.id, t.sent_at, least(p.now, t.sent_at + interval '3 days'), t.id, t.detention_id, t.lead_id, t.partner_id,
+       CASE t.partner_kind WHEN 'enforcement_bureau' THEN 'enforcement' WHEN 'court' THEN 'judicial_confirmation'
+                           WHEN 'law_firm' THEN 'legal_aid' WHEN 'police_station' THEN 'handover'
+                           ELSE 'peoples_mediation' END,
+       t.summary, t.status, NULL, t.partner_kind = 'police_station', '', t.assigned_officer_id, t.sent_at,
+       t.assigned_officer_id,
+       ((((t.sent_at AT TIME ZONE 'Asia/Shanghai')::date + 2)::timestamp - interval '1 microsecond')
+          AT TIME ZONE 'Asia/Shanghai'),
+       CASE WHEN t.status IN ('sent', 'cancelled') THEN NULL ELSE t.sent_at + interval '4 hours' END,
+       NULL,
+       CASE WHEN t.status IN ('in_progress', 'feedback_submitted', 'closed') THEN t.sent_at + interval '5 hours' END,
+       CASE WHEN t.status IN ('sent', 'cancelled', 'returned') THEN NULL
+            ELSE ((((t.sent_at + interval '4 hours') AT TIME ZONE 'Asia/Shanghai')::date + 8)::timestamp
+                    - interval '1 microsecond') AT TIME ZONE 'Asia/Shanghai' END,
+       CASE WHEN t.status IN ('feedback_submitted', 'closed') THEN t.sent_at + interval '3 days' END,
+       CASE WHEN t.status IN ('feedback_submitted', 'closed') THEN 'resolved' ELSE '' END,
+       CASE WHEN t.status IN ('feedback_submitted', 'closed') THEN '已组织双方调解，达成一致' ELSE '' END,
+       NULL, NULL,
+       CASE WHEN t.status = 'closed' THEN t.sent_at + interval '4 days' END,
+       CASE WHEN t.status = 'closed' THEN t.assigned_officer_id END,
+       CASE WHEN t.status = 'closed' THEN 4 + (t.id % 2) END,
+       CASE WHEN t.status = 'returned' THEN t.sent_at + interval '3 hours' END,
+       CASE WHEN t.status = 'returned' THEN '不属于本单位职责范围' ELSE '' END,
+       CASE WHEN t.status = 'cancelled' THEN t.sent_at + interval '2 hours' END,
+       CASE WHEN t.status = 'cancelled' THEN '当事人已自行和解' ELSE '' END,
+       CASE WHEN t.status = 'sent' THEN t.sent_at
+            WHEN t.status IN ('received') THEN t.sent_at + interval '4 hours'
+            WHEN t.status = 'in_progress' THEN t.sent_at + interval '5 hours'
+            ELSE t.sent_at + interval '3 days' END,
+       NULL,
+       CASE WHEN t.status = 'closed' THEN t.sent_at + interval '34 days'
+            WHEN t.status = 'returned' THEN t.sent_at + interval '30 days 3 hours'
+            WHEN t.status = 'cancelled' THEN t.sent_at + interval '30 days 2 hours' END
+  FROM gen_wo_times t, bench_tier p
+ ORDER BY t.id;
+
 -- step: sequences
 SELECT setval(pg_get_serial_sequence('detainees_person', 'id'), (SELECT max(id) FROM detainees_person));
 SELECT setval(pg_get_serial_sequence('detainees_detention', 'id'), (SELECT max(id) FROM detainees_detention));
@@ -329,6 +426,8 @@ SELECT setval(pg_get_serial_sequence('disputes_disputelead', 'id'), (SELECT max(
 SELECT setval(pg_get_serial_sequence('followups_followup', 'id'), greatest((SELECT max(id) FROM followups_followup), 1));
 SELECT setval(pg_get_serial_sequence('followups_scheduledvisit', 'id'),
               greatest((SELECT max(id) FROM followups_scheduledvisit), 1));
+SELECT setval(pg_get_serial_sequence('referrals_referral', 'id'), greatest((SELECT max(id) FROM referrals_referral), 1));
+SELECT setval(pg_get_serial_sequence('referrals_workorder', 'id'), greatest((SELECT max(id) FROM referrals_workorder), 1));
 
 -- step: audit budget
 -- tiers.py has put into bench_tier the audit rows already written (organizations, staff) and the

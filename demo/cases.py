@@ -1,5 +1,6 @@
 """Demo cases for seed_demo: two people in custody at 余姚市拘留所, the volunteer on the roster, a lead
-with an approved plan and a session booked, and a lead whose custody clock is running. Everything is
+with an approved plan and a session booked, and a lead whose custody clock is running, with a work order
+to the enforcement bureau and one to the law firm. Everything is
 written through the services, with times relative to today so the pages show something current."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from detainees import services as detainee_services
 from detainees.models import Detention, Person
 from disputes import services as dispute_services
 from disputes.models import DisputeLead, LeadParty, ResolutionPlan, Room
+from referrals import services as referral_services
+from referrals.models import WorkOrder
 
 
 def _resident_id(first17: str) -> str:
@@ -130,7 +133,7 @@ def seed_cases(orgs: dict[str, Organization]) -> int:
         ),
         acting_user=officer,
     )
-    dispute_services.open_lead(
+    family = dispute_services.open_lead(
         leaving,
         category=DisputeLead.Category.MARRIAGE_FAMILY,
         summary="与丈夫因子女抚养问题多次争吵，邻居报警",
@@ -138,4 +141,31 @@ def seed_cases(orgs: dict[str, Organization]) -> int:
         parties=[dispute_services.PartyInput(side=LeadParty.Side.COUNTERPARTY, name="孙某", relation="丈夫")],
         acting_user=officer,
     )
-    return 2 + 2 + 1 + 1  # detentions, leads, plan, session
+    # Work orders: the debt to the enforcement bureau (waiting for receipt), the family dispute to the law
+    # firm with the party's consent (received by the lawyer, who asked a question in the thread).
+    referral_services.refer_lead(
+        lead,
+        partners=[orgs["330281-FY-ZXJ"]],
+        kind=WorkOrder.Kind.ENFORCEMENT,
+        summary="请执行局派员参与执行和解调解，商定分期履行方案",
+        acting_user=officer,
+        now=now,
+    )
+    to_lawyer = referral_services.refer_lead(
+        family,
+        partners=[orgs["330281-LS01"]],
+        kind=WorkOrder.Kind.LEGAL_AID,
+        summary="夫妻因子女抚养问题争吵，请律师提供婚姻家庭法律咨询",
+        consent=referral_services.ConsentInput(
+            given_by="钱丽",
+            given_at=now - timedelta(hours=2),
+            share_phone=True,
+            note="同意向律师事务所提供纠纷情况和联系电话",
+        ),
+        acting_user=officer,
+        now=now,
+    ).work_orders.get()
+    lawyer = User.objects.get(username="yy_lawyer")
+    referral_services.receive_work_order(to_lawyer, acting_user=lawyer, now=now)
+    referral_services.post_message(to_lawyer, body="请问双方子女目前由谁抚养？", acting_user=lawyer, now=now)
+    return 2 + 2 + 1 + 1 + 2  # detentions, leads, plan, session, work orders
